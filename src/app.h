@@ -1,0 +1,38 @@
+/* The daemon's context: everything long-lived hangs off struct vg_app, owned by
+ * main(). Modules take what they need from it; there are no other globals. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "core/config.h"
+#include "store/db.h"
+#include "store/secretbox.h"
+
+struct event_base;
+struct event;
+struct vg_http;
+struct vg_lockout;
+
+struct vg_app {
+    struct vg_config *cfg; /* owned */
+    struct event_base *base;
+    struct vg_db *db;
+    struct vg_secretbox box;
+    struct vg_http *http;
+    struct vg_lockout *lockout;
+    unsigned demo_cameras;
+
+    struct event *sig_int, *sig_term, *watchdog, *housekeeping;
+    unsigned long watchdog_usec;
+};
+
+/* Opens the store, prepares the first admin, syncs config and demo cameras and
+ * starts HTTP. Takes ownership of cfg. On failure the app is left for
+ * vg_app_done() to clean up. Returns 0 or a negative errno (already logged). */
+int vg_app_init(struct vg_app *app, struct vg_config *cfg, unsigned demo_cameras);
+
+/* Runs the loop until SIGINT/SIGTERM. Returns 0 or a negative errno. */
+int vg_app_run(struct vg_app *app);
+
+/* Stops accepting, closes sessions and flushes the store. Safe on a half-built app. */
+void vg_app_done(struct vg_app *app);

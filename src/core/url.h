@@ -1,0 +1,31 @@
+/* Camera URLs: scheme allow-list, credential masking and restoring. Pure functions. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* What a masked secret looks like in API output. */
+#define VG_MASK "********"
+
+/* URL schemes a camera may use: rtsp, rtsps, rtmp, http, https, demo. */
+bool vg_url_scheme_allowed(const char *url);
+
+/* Checks a camera URL: allowed scheme, no control characters or spaces, length
+ * at most 2048, and for network schemes a non-empty host. Returns 0, or -EINVAL
+ * with a static reason in *ret_reason. */
+int vg_url_validate(const char *url, const char **ret_reason);
+
+/* Copies url into a new string with the password of any userinfo replaced by
+ * VG_MASK ("rtsp://u:p@h/x" -> "rtsp://u:********@h/x"). NULL in, NULL out.
+ * Caller frees. Returns NULL only on allocation failure (or NULL input). */
+char *vg_url_mask(const char *url);
+
+/* When a client sends back a URL it got masked, put the stored password back:
+ * if in_url's userinfo password is VG_MASK and stored_url has the same URL apart
+ * from the password, returns a copy of stored_url; otherwise a copy of in_url.
+ * Caller frees. */
+char *vg_url_unmask(const char *in_url, const char *stored_url);
+
+/* Percent-encodes s for use inside URL userinfo (RFC 3986 unreserved kept).
+ * Caller frees; NULL on allocation failure. */
+char *vg_url_encode_userinfo(const char *s);

@@ -1,0 +1,33 @@
+/* Replies and request bodies: JSON in, JSON out, errors as
+ * {"error":{"code":...,"message":...}}. */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "http/router.h"
+
+/* Sends body (reference stolen; NULL sends "null") with the given status. */
+void vg_reply_json(struct vg_req *req, int status, json_t *body);
+/* Sends an error; code is the stable machine name, message says what to fix. */
+void vg_reply_error(struct vg_req *req, int status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* 204 or any status without a body. */
+void vg_reply_empty(struct vg_req *req, int status);
+/* Errors by status with the standard code names. */
+void vg_reply_status_error(struct vg_req *req, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Maps a store errno (-ENOENT 404, -EEXIST 409, others 500) to an error reply. */
+void vg_reply_errno(struct vg_req *req, int err, const char *what);
+
+/* Parses the request body as a JSON object. On failure replies (400 or 413) and
+ * returns a negative errno; on success *ret_obj is a new reference. */
+int vg_req_json_body(struct vg_req *req, json_t **ret_obj);
+
+/* Query parameter value (decoded) or NULL; out holds it (outlen bytes). */
+const char *vg_req_query(struct vg_req *req, const char *name, char *out, size_t outlen);
+
+/* Adds the security headers every response carries. */
+void vg_reply_security_headers(struct evhttp_request *ev);

@@ -1,0 +1,100 @@
+/* The schema as migration steps. Included by db.c only: a header so that the SQL
+ * reads as one document, apart from the code that applies it. */
+#pragma once
+
+/* Entry i takes the schema from user_version i to i + 1. An entry that has shipped is
+ * never edited: a change to the schema is a new entry at the end.
+ *
+ * Conventions: "none" is an empty string rather than NULL, except cameras.nvr_id,
+ * which must be NULL for the foreign key to allow a camera without an NVR. Columns
+ * ending in _sealed hold store/secretbox.h output, never plaintext. Times are Unix
+ * seconds. */
+static const char *const migrations[] = {
+    /* 1 */
+    "CREATE TABLE users ("
+    "  id INTEGER PRIMARY KEY,"
+    /* NOCASE so that "Admin" cannot be created beside "admin" to fool a reader of
+     * the audit log; usernames are ASCII, which is all NOCASE folds. */
+    "  username TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+    "  role INTEGER NOT NULL CHECK (role IN (0, 1)),"
+    "  password_hash TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL"
+    ");"
+    "CREATE TABLE user_scopes ("
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  kind TEXT NOT NULL CHECK (kind IN ('camera', 'zone')),"
+    "  value TEXT NOT NULL,"
+    "  PRIMARY KEY (user_id, kind, value)"
+    ");"
+    "CREATE TABLE sessions ("
+    "  id INTEGER PRIMARY KEY,"
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  secret_digest TEXT NOT NULL UNIQUE,"
+    "  csrf_token TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  expires_at INTEGER NOT NULL,"
+    "  last_seen_at INTEGER NOT NULL,"
+    "  ip TEXT NOT NULL DEFAULT ''"
+    ");"
+    /* The per-user cap reads a user's sessions newest first; purge scans by expiry. */
+    "CREATE INDEX sessions_by_user ON sessions(user_id, created_at);"
+    "CREATE INDEX sessions_by_expiry ON sessions(expires_at);"
+    "CREATE TABLE tokens ("
+    "  id INTEGER PRIMARY KEY,"
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  name TEXT NOT NULL,"
+    "  secret_digest TEXT NOT NULL UNIQUE,"
+    "  created_at INTEGER NOT NULL,"
+    "  expires_at INTEGER NOT NULL DEFAULT 0,"
+    "  last_used_at INTEGER NOT NULL DEFAULT 0"
+    ");"
+    "CREATE INDEX tokens_by_user ON tokens(user_id);"
+    "CREATE TABLE nvrs ("
+    "  id TEXT PRIMARY KEY,"
+    "  name TEXT NOT NULL,"
+    "  vendor INTEGER NOT NULL,"
+    "  host TEXT NOT NULL,"
+    "  port INTEGER NOT NULL,"
+    "  username TEXT NOT NULL DEFAULT '',"
+    "  password_sealed TEXT NOT NULL DEFAULT '',"
+    "  channels INTEGER NOT NULL,"
+    "  template_main TEXT NOT NULL DEFAULT '',"
+    "  template_sub TEXT NOT NULL DEFAULT '',"
+    "  zone TEXT NOT NULL DEFAULT '',"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL"
+    ");"
+    "CREATE TABLE cameras ("
+    "  id TEXT PRIMARY KEY,"
+    "  name TEXT NOT NULL,"
+    "  zone TEXT NOT NULL DEFAULT '',"
+    "  main_url_sealed TEXT NOT NULL,"
+    "  sub_url_sealed TEXT NOT NULL DEFAULT '',"
+    "  username TEXT NOT NULL DEFAULT '',"
+    "  password_sealed TEXT NOT NULL DEFAULT '',"
+    "  enabled INTEGER NOT NULL DEFAULT 1,"
+    "  record INTEGER NOT NULL DEFAULT 0,"
+    "  source INTEGER NOT NULL,"
+    "  nvr_id TEXT REFERENCES nvrs(id) ON DELETE CASCADE,"
+    "  nvr_channel INTEGER NOT NULL DEFAULT 0,"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL"
+    ");"
+    /* Needed by the NVR listing and by the cascade when an NVR is deleted. */
+    "CREATE INDEX cameras_by_nvr ON cameras(nvr_id);"
+    "CREATE TABLE settings ("
+    "  key TEXT PRIMARY KEY,"
+    "  value TEXT NOT NULL"
+    ");"
+    /* AUTOINCREMENT: ids are never reused, so pruning by id keeps the newest rows and
+     * a client paging with before_id never sees an entry twice. */
+    "CREATE TABLE audit ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  time INTEGER NOT NULL,"
+    "  username TEXT NOT NULL DEFAULT '',"
+    "  ip TEXT NOT NULL DEFAULT '',"
+    "  action TEXT NOT NULL,"
+    "  target TEXT NOT NULL DEFAULT '',"
+    "  detail TEXT NOT NULL DEFAULT ''"
+    ");",
+};
