@@ -62,7 +62,7 @@ void vg_api_login(struct vg_req *req)
     unsigned locked = vg_lockout_remaining(app->lockout, user_key, now);
     unsigned locked_ip = vg_lockout_remaining(app->lockout, ip_key, now);
     if (locked || locked_ip) {
-        vg_api_audit(req, "login_failed", username, "locked out");
+        vg_audit_add(app->db, username, req->ip, "login_failed", username, "locked out");
         reply_locked(req, locked > locked_ip ? locked : locked_ip);
         goto out;
     }
@@ -73,7 +73,8 @@ void vg_api_login(struct vg_req *req)
         vg_lockout_fail(app->lockout, user_key, now);
         vg_lockout_fail(app->lockout, ip_key, now);
         vg_warn("auth", "failed login for '%s' from %s", username, req->ip);
-        vg_api_audit(req, "login_failed", username, found ? "wrong password" : "unknown user");
+        vg_audit_add(app->db, username, req->ip, "login_failed", username,
+                     found ? "wrong password" : "unknown user");
         vg_reply_error(req, 401, "unauthorized", "wrong username or password");
         goto out;
     }

@@ -141,18 +141,15 @@ static void text_field(struct vg_body *b, const char *key, size_t maxlen, char *
         vg_body_set_string(b, field, v);
 }
 
-static void id_field(struct vg_body *b, bool create, char id[VG_SLUG_MAX], bool derive_from_name,
-                     const char *name)
+/* The id of a new object: given, or made from its name. */
+static void id_field(struct vg_body *b, bool create, char id[VG_SLUG_MAX], const char *name)
 {
     const char *v;
     bool given = vg_body_string(b, "id", VG_SLUG_MAX, false, &v);
     if (b->failed)
         return;
-    if (!create) {
-        if (given && strcmp(v, id) != 0)
-            vg_body_fail(b, "field 'id' cannot be changed");
-        return;
-    }
+    if (!create)
+        return; /* ids never change; a client sending the object back is fine */
     if (given) {
         if (!vg_slug_valid(v)) {
             vg_body_fail(b, "field 'id' must be 1-63 characters of a-z, 0-9 and '-', starting "
@@ -160,7 +157,7 @@ static void id_field(struct vg_body *b, bool create, char id[VG_SLUG_MAX], bool 
             return;
         }
         vg_strlcpy(id, VG_SLUG_MAX, v);
-    } else if (!derive_from_name || !name || vg_slug_from_name(name, id, VG_SLUG_MAX) < 0) {
+    } else if (!name || vg_slug_from_name(name, id, VG_SLUG_MAX) < 0) {
         vg_body_fail(b, "field 'id' is required (or a 'name' to make it from)");
     }
 }
@@ -171,7 +168,7 @@ void vg_camera_from_body(struct vg_body *b, bool create, struct vg_camera *cam)
                                          "username", "password", "enabled", "record",   NULL};
     vg_body_only_keys(b, fields, readonly_fields);
     text_field(b, "name", VG_NAME_MAX, &cam->name);
-    id_field(b, create, cam->id, true, cam->name);
+    id_field(b, create, cam->id, cam->name);
     text_field(b, "zone", VG_NAME_MAX, &cam->zone);
     url_field(b, "main_url", create, &cam->main_url);
     url_field(b, "sub_url", false, &cam->sub_url);
@@ -216,8 +213,8 @@ void vg_nvr_from_body(struct vg_body *b, bool create, struct vg_nvr *n)
                                          "port",     "username", "password", "channels",
                                          "template", "sub_template", "zone", NULL};
     vg_body_only_keys(b, fields, readonly_fields);
-    id_field(b, create, n->id, false, NULL);
     text_field(b, "name", VG_NAME_MAX, &n->name);
+    id_field(b, create, n->id, n->name);
     const char *v;
     if (vg_body_string(b, "vendor", 16, create, &v) && vg_nvr_vendor_parse(v, &n->vendor) < 0)
         vg_body_fail(b, "field 'vendor' must be hikvision, dahua or generic");

@@ -378,6 +378,14 @@ uiTest('a viewer creates an API token, shown once', viewerPage, async () => {
     assert.ok(!(await page.content()).includes(value), 'the token secret is shown only once');
 });
 
+uiTest('when the session ends, the next request brings back the sign-in form', viewerPage, async () => {
+    const { page, context } = viewer;
+    await context.clearCookies();
+    await nav(page).getByRole('link', { name: 'Home', exact: true }).click();
+    await page.getByRole('form', { name: 'Sign in' }).waitFor();
+    assert.equal(await nav(page).count(), 0);
+});
+
 uiTest('the UI works on a phone-sized screen', () => viewer && viewer.page, async () => {
     const phone = await newPage({ viewport: { width: 390, height: 844 } });
     try {
@@ -405,16 +413,23 @@ uiTest('repeated wrong passwords show the lockout message with Retry-After', () 
     const form = page.getByRole('form', { name: 'Sign in' });
     const alert = form.getByRole('alert');
     let text = '';
-    for (let i = 0; i < 8 && !/Try again in/.test(text); i++) {
+    let retryAfter = null;
+    for (let i = 0; i < 8 && retryAfter === null; i++) {
         await form.getByLabel('Username', { exact: true }).fill(VIEWER.username);
         await form.getByLabel('Password', { exact: true }).fill(`wrong-password-${i}`);
-        await form.getByRole('button', { name: 'Sign in' }).click();
-        await alert.waitFor();
-        // Wait for this attempt's answer: the form is busy until it arrives.
+        const [res] = await Promise.all([
+            page.waitForResponse((r) => r.url().endsWith('/api/auth/login')),
+            form.getByRole('button', { name: 'Sign in' }).click(),
+        ]);
+        // The form is busy until the answer is shown.
         await page.waitForFunction(() => !document.querySelector('form[aria-busy]'));
         text = await alert.textContent();
+        if (res.status() === 429) retryAfter = res.headers()['retry-after'];
+        else assert.equal(res.status(), 401, `attempt ${i + 1}: wrong password is 401 until locked`);
     }
-    assert.match(text, /Try again in \d+ seconds?\./, `lockout message shown, got: ${text}`);
+    assert.ok(retryAfter !== null, 'locked out within 8 attempts');
+    assert.match(retryAfter, /^\d+$/, 'Retry-After is a number of seconds');
+    assert.match(text, new RegExp(`try again in ${retryAfter} seconds?`, 'i'), `lockout message names the wait, got: ${text}`);
     await shot(page, 'login-locked');
     assert.deepEqual(locked.problems, []);
 });

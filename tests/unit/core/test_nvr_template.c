@@ -246,7 +246,7 @@ Test(nvr_template, vendor_name_and_parse_round_trip)
 {
     const enum vg_nvr_vendor all[] = {VG_NVR_HIKVISION, VG_NVR_DAHUA, VG_NVR_GENERIC};
     for (size_t i = 0; i < 3; i++) {
-        enum vg_nvr_vendor v = (enum vg_nvr_vendor)-1;
+        enum vg_nvr_vendor v = (enum vg_nvr_vendor) - 1;
         const char *name = vg_nvr_vendor_name(all[i]);
         cr_assert_not_null(name);
         cr_expect_eq(vg_nvr_vendor_parse(name, &v), 0, "parse('%s')", name);

@@ -14,8 +14,8 @@ TestSuite(secret, .init = init);
 
 static bool base64url_char(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_';
 }
 
 /* ---- password hashes ---- */
@@ -177,8 +177,7 @@ Test(secret, random_password_has_the_asked_length_and_unambiguous_characters)
     vg_password_random(pw, sizeof(pw));
     cr_expect_eq(strlen(pw), 32);
     for (const char *p = pw; *p; p++) {
-        cr_expect((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-                      (*p >= '2' && *p <= '9'),
+        cr_expect((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '2' && *p <= '9'),
                   "password '%s' has '%c'", pw, *p);
         cr_expect_null(strchr(ambiguous, *p), "password '%s' has ambiguous '%c'", pw, *p);
     }

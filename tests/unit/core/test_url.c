@@ -10,8 +10,7 @@
 static void expect_valid(const char *url)
 {
     const char *reason = NULL;
-    cr_expect_eq(vg_url_validate(url, &reason), 0, "'%s' refused: %s", url,
-                 reason ? reason : "?");
+    cr_expect_eq(vg_url_validate(url, &reason), 0, "'%s' refused: %s", url, reason ? reason : "?");
 }
 
 static void expect_invalid(const char *url, const char *reason_part)

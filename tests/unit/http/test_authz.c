@@ -8,8 +8,8 @@
 #include "http/lockout.h"
 
 /* Users built by hand: the lists point at string literals and are never freed. */
-#define LIST(...)                                                                              \
-    ((struct vg_strlist){.items = (char *[]){__VA_ARGS__},                                     \
+#define LIST(...)                                                                                  \
+    ((struct vg_strlist){.items = (char *[]){__VA_ARGS__},                                         \
                          .count = sizeof((char *[]){__VA_ARGS__}) / sizeof(char *)})
 
 static struct vg_user user_of(int64_t id, enum vg_role role)
@@ -198,8 +198,8 @@ Test(authz, cookie_value_never_writes_past_the_buffer)
     char out[8];
     char guard[8];
     memset(guard, 'G', sizeof(guard));
-    cr_expect_not(vg_auth_cookie_value("vigil_session=0123456789", VG_SESSION_COOKIE, out,
-                                       sizeof(out)));
+    cr_expect_not(
+        vg_auth_cookie_value("vigil_session=0123456789", VG_SESSION_COOKIE, out, sizeof(out)));
     cr_expect(vg_auth_cookie_value("vigil_session=0123456", VG_SESSION_COOKIE, out, sizeof(out)));
     cr_expect_str_eq(out, "0123456");
     for (size_t i = 0; i < sizeof(guard); i++)

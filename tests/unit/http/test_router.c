@@ -11,8 +11,7 @@ static bool match(const char *pattern, const char *path, struct vg_req *req)
     return vg_route_match(pattern, path, req);
 }
 
-static void expect_param(const char *pattern, const char *path, const char *name,
-                         const char *want)
+static void expect_param(const char *pattern, const char *path, const char *name, const char *want)
 {
     struct vg_req req;
     cr_assert(match(pattern, path, &req), "'%s' does not match '%s'", path, pattern);
@@ -23,8 +22,7 @@ static void expect_no_match(const char *pattern, const char *path)
 {
     struct vg_req req;
     cr_expect_not(match(pattern, path, &req), "'%s' matches '%s'", path, pattern);
-    cr_expect_not(vg_route_match(pattern, path, NULL), "'%s' matches '%s' (no req)", path,
-                  pattern);
+    cr_expect_not(vg_route_match(pattern, path, NULL), "'%s' matches '%s' (no req)", path, pattern);
 }
 
 /* ---- literal patterns ---- */
@@ -339,8 +337,8 @@ Test(router, every_route_matches_an_example_of_its_own_path)
         }
         path[n] = '\0';
         struct vg_req req;
-        cr_expect(match(r->pattern, path, &req), "'%s' does not match its example '%s'",
-                  r->pattern, path);
+        cr_expect(match(r->pattern, path, &req), "'%s' does not match its example '%s'", r->pattern,
+                  path);
     }
 }
 

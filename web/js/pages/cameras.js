@@ -280,7 +280,7 @@ function addedList(added) {
 }
 
 function nvrForm({ onCancel, onSaved }) {
-    const id = h('input', { id: 'nvr-id', name: 'nvr_id', pattern: '[a-z0-9][a-z0-9\\-]{0,62}', autocapitalize: 'none', spellcheck: 'false', placeholder: 'nvr1' });
+    const id = h('input', { id: 'nvr-id', name: 'nvr_id', required: true, pattern: '[a-z0-9][a-z0-9\\-]{0,62}', autocapitalize: 'none', spellcheck: 'false', placeholder: 'nvr1' });
     const name = h('input', { id: 'nvr-name', name: 'name', required: true, maxlength: 128 });
     const vendor = select({ id: 'nvr-vendor', name: 'vendor' },
         [['hikvision', 'Hikvision'], ['dahua', 'Dahua'], ['generic', 'Generic (URL template)']]);
@@ -325,6 +325,7 @@ function nvrForm({ onCancel, onSaved }) {
         ev.preventDefault();
         msg.clear();
         const body = {
+            id: id.value.trim(),
             name: name.value.trim(),
             vendor: vendor.value,
             host: host.value.trim(),
@@ -334,7 +335,6 @@ function nvrForm({ onCancel, onSaved }) {
             channels: Number(channels.value),
             zone: zone.value.trim(),
         };
-        if (id.value.trim()) body.id = id.value.trim();
         if (vendor.value === 'generic') {
             body.template = template.value.trim();
             if (subTemplate.value.trim()) body.sub_template = subTemplate.value.trim();

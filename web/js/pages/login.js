@@ -25,8 +25,9 @@ export function render(root, ctx) {
                 ctx.onLogin(user);
             } catch (e) {
                 let text = e.message || 'Sign-in failed';
-                if (e.status === 429 && e.retryAfter !== null) {
-                    text += ` Try again in ${e.retryAfter} second${e.retryAfter === 1 ? '' : 's'}.`;
+                // Locked out: say when to retry (from Retry-After) unless the server already did.
+                if (e.status === 429 && e.retryAfter !== null && !text.includes(String(e.retryAfter))) {
+                    text = `${text.replace(/\.?$/, '.')} Try again in ${e.retryAfter} second${e.retryAfter === 1 ? '' : 's'}.`;
                 }
                 msg.show('error', text);
                 password.value = '';
