@@ -53,7 +53,8 @@ test-valgrind: build
 	./scripts/valgrind-check $(BUILD)/vigil
 
 fuzz:
-	CC=clang meson setup build-fuzz -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false
+	CC=clang meson setup build-fuzz -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false \
+	  -Dc_args=-fsanitize=fuzzer-no-link
 	ninja -C build-fuzz
 
 clean:

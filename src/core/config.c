@@ -310,7 +310,10 @@ static void capture_log(cyaml_log_t level, void *ctx, const char *fmt, va_list a
     char line[sizeof(cap->msg) + 8];
 
     vsnprintf(line, sizeof(line), fmt, args);
-    line[strcspn(line, "\n")] = '\0';
+    /* Only the final newline: a quoted key may hold others. */
+    size_t n = strlen(line);
+    if (n && line[n - 1] == '\n')
+        line[n - 1] = '\0';
     if (strstr(line, "Ignoring documents after first")) {
         cap->extra_document = true;
         return;
@@ -374,29 +377,12 @@ struct loader {
     size_t len;
     char *err;
     size_t errlen;
-    struct vg_config_locator *loc; /* parsed on first need */
-    int loc_result;                /* 1: not tried yet */
-    struct vg_config_syntax syntax;
 };
 
-static int ensure_locator(struct loader *ld)
-{
-    if (ld->loc_result == 1)
-        ld->loc_result = vg_config_locator_new(ld->text, ld->len, &ld->syntax, &ld->loc);
-    return ld->loc_result;
-}
-
-static bool locate(struct loader *ld, const struct path *p, bool at_key,
+static bool locate(struct loader *ld, const struct path *p, enum vg_config_find what,
                    struct vg_config_pos *ret_pos)
 {
-    struct vg_config_pos pos;
-    if (ensure_locator(ld) < 0)
-        return false;
-    int found = vg_config_locator_find(ld->loc, p->step, p->depth, at_key, &pos);
-    if (found < 0 || (unsigned)found != p->depth)
-        return false;
-    *ret_pos = pos;
-    return true;
+    return vg_config_locate(ld->text, ld->len, p->step, p->depth, what, ret_pos) == 0;
 }
 
 /* Values quoted in messages are cut short; secrets are never quoted at all. */
@@ -426,7 +412,8 @@ static int report(struct loader *ld, const struct vg_config_pos *pos, const char
 }
 
 __attribute__((format(printf, 4, 5))) static int fail_at(struct loader *ld, const struct path *p,
-                                                         bool at_key, const char *fmt, ...)
+                                                         enum vg_config_find what,
+                                                         const char *fmt, ...)
 {
     char msg[VG_CONFIG_ERR_MAX];
     struct vg_config_pos pos;
@@ -434,7 +421,7 @@ __attribute__((format(printf, 4, 5))) static int fail_at(struct loader *ld, cons
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    return report(ld, locate(ld, p, at_key, &pos) ? &pos : NULL, msg);
+    return report(ld, locate(ld, p, what, &pos) ? &pos : NULL, msg);
 }
 
 /* "<where> <problem>", positioned at the value. */
@@ -447,7 +434,7 @@ __attribute__((format(printf, 3, 4))) static int fail_value(struct loader *ld, c
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     path_format(p, where, sizeof(where));
-    return fail_at(ld, p, false, "%s %s", where, msg);
+    return fail_at(ld, p, VG_CONFIG_FIND_VALUE, "%s %s", where, msg);
 }
 
 /* ---- turning libcyaml's complaint into one message -------------------------------------- */
@@ -472,10 +459,9 @@ static const char *event_name(const char *event)
     return "something else";
 }
 
-static int syntax_error(struct loader *ld)
+static int syntax_error(struct loader *ld, const struct vg_config_syntax *s)
 {
     char msg[VG_CONFIG_ERR_MAX];
-    const struct vg_config_syntax *s = &ld->syntax;
     bool same = s->context_pos.line == s->pos.line && s->context_pos.col == s->pos.col;
     if (s->context && same)
         snprintf(msg, sizeof(msg), "%s %s", s->problem, s->context);
@@ -487,10 +473,17 @@ static int syntax_error(struct loader *ld)
     return report(ld, &s->pos, msg);
 }
 
+/* The rest of m after prefix, or NULL. */
+static const char *after(const char *m, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    return strncmp(m, prefix, n) == 0 ? m + n : NULL;
+}
+
 static int cyaml_failure(struct loader *ld, struct capture *cap, cyaml_err_t e)
 {
     struct path p = {0};
-    const char *m = cap->msg;
+    const char *m = cap->msg, *rest;
     char where[128], arg[128], arg2[64], sbuf[48];
     unsigned n1, n2;
     struct vg_config_pos pos;
@@ -500,13 +493,15 @@ static int cyaml_failure(struct loader *ld, struct capture *cap, cyaml_err_t e)
         return -ENOMEM;
     }
     if (e == CYAML_ERR_LIBYAML_PARSER) {
-        int r = ensure_locator(ld);
+        /* libcyaml's backtrace shows where it was, not where libyaml gave up. */
+        struct vg_config_syntax syntax;
+        int r = vg_config_syntax_check(ld->text, ld->len, &syntax);
         if (r == -ENOMEM) {
             report(ld, NULL, "out of memory");
             return r;
         }
         if (r < 0)
-            return syntax_error(ld);
+            return syntax_error(ld, &syntax);
     }
     if (e == CYAML_ERR_ALIAS) {
         bool found = vg_config_locate_alias(ld->text, ld->len, &pos) == 0;
@@ -515,51 +510,57 @@ static int cyaml_failure(struct loader *ld, struct capture *cap, cyaml_err_t e)
 
     /* Unexpected, duplicate and missing keys are reported from inside the
      * mapping: its frame names no field, or a stale one, so drop it. */
-    bool in_mapping = strncmp(m, "Unexpected key: ", 16) == 0 ||
-                      strncmp(m, "Mapping field already seen: ", 28) == 0 ||
-                      strncmp(m, "Missing required mapping field: ", 32) == 0;
-    /* While an entry is being read the sequence counts it already; a list
-     * that is too long is caught before the count moves. */
-    bool count_is_index = strncmp(m, "Excessive entries", 17) == 0;
+    const char *unknown = after(m, "Unexpected key: ");
+    const char *duplicate = after(m, "Mapping field already seen: ");
+    const char *missing = after(m, "Missing required mapping field: ");
+    bool in_mapping = unknown || duplicate || missing;
+    /* While an entry is being read its sequence counts it already; the entry
+     * that makes a list too long is refused before the count moves. */
+    bool count_is_index = after(m, "Excessive entries") != NULL;
     for (unsigned i = cap->nframes; i-- > 0;) {
         const struct frame *f = &cap->frames[i];
         if (f->kind == FRAME_FIELD && !(in_mapping && i == 0))
             p = path_key(&p, f->key);
-        else if (f->kind == FRAME_ENTRY && (count_is_index || f->index > 0))
-            p = path_index(&p, count_is_index ? f->index : f->index - 1);
+        else if (f->kind == FRAME_ENTRY && count_is_index && i == 0)
+            p = path_index(&p, f->index);
+        else if (f->kind == FRAME_ENTRY && f->index > 0)
+            p = path_index(&p, f->index - 1);
     }
     path_format(&p, where, sizeof(where));
     char in_where[160];
     snprintf(in_where, sizeof(in_where), "%s%s", p.depth ? " in " : " at the top level", where);
 
-    if (sscanf(m, "Unexpected key: %127[^\n]", arg) == 1) {
-        struct path k = path_key(&p, arg);
-        return fail_at(ld, &k, true, "unknown key '%s'%s", shorten(arg, sbuf, sizeof(sbuf)),
+    if (unknown) {
+        struct path k = path_key(&p, unknown);
+        return fail_at(ld, &k, VG_CONFIG_FIND_KEY, "unknown key '%s'%s",
+                       shorten(unknown, sbuf, sizeof(sbuf)), in_where);
+    }
+    if (duplicate) {
+        struct path k = path_key(&p, duplicate);
+        return fail_at(ld, &k, VG_CONFIG_FIND_REPEATED_KEY, "duplicate key '%s'%s", duplicate,
                        in_where);
     }
-    if (sscanf(m, "Mapping field already seen: %127[^\n]", arg) == 1) {
-        struct path k = path_key(&p, arg);
-        return fail_at(ld, &k, true, "duplicate key '%s'%s", arg, in_where);
-    }
-    if (sscanf(m, "Missing required mapping field: %127[^\n]", arg) == 1)
-        return fail_at(ld, &p, false, "missing required key '%s'%s", arg, in_where);
+    if (missing)
+        return fail_at(ld, &p, VG_CONFIG_FIND_VALUE, "missing required key '%s'%s", missing,
+                       in_where);
     if (sscanf(m, "Expecting %127[^,], got event: %63s", arg, arg2) == 2) {
         if (p.depth == 0)
-            return fail_at(ld, &p, false, "the top level must be %s, not %s",
+            return fail_at(ld, &p, VG_CONFIG_FIND_VALUE, "the top level must be %s, not %s",
                            expected_name(arg), event_name(arg2));
         return fail_value(ld, &p, "must be %s, not %s", expected_name(arg), event_name(arg2));
     }
-    if (sscanf(m, "Invalid ENUM value: %127[^\n]", arg) == 1) {
+    rest = after(m, "Invalid ENUM value: ");
+    if (rest) {
         /* log.level is the only enumeration in the schema. */
         return fail_value(ld, &p, "must be debug, info, warn or error, not '%s'",
-                          shorten(arg, sbuf, sizeof(sbuf)));
+                          shorten(rest, sbuf, sizeof(sbuf)));
     }
     if (sscanf(m, "Excessive entries (%u max)", &n1) == 1) {
         struct path list = p;
         if (list.depth)
             list.depth--;
         path_format(&list, where, sizeof(where));
-        return fail_at(ld, &p, false, "%s has more than %u entries", where, n1);
+        return fail_at(ld, &p, VG_CONFIG_FIND_VALUE, "%s has more than %u entries", where, n1);
     }
     if (sscanf(m, "Insufficient entries (%u of %u min)", &n1, &n2) == 2)
         return fail_value(ld, &p, "needs at least %u %s", n2, n2 == 1 ? "entry" : "entries");
@@ -571,7 +572,7 @@ static int cyaml_failure(struct loader *ld, struct capture *cap, cyaml_err_t e)
         snprintf(arg, sizeof(arg), "unsupported YAML construct (libcyaml: %s)", cyaml_strerror(e));
         return report(ld, inner && inner->has_pos ? &inner->pos : NULL, arg);
     }
-    bool have_pos = locate(ld, &p, false, &pos);
+    bool have_pos = locate(ld, &p, VG_CONFIG_FIND_VALUE, &pos);
     if (!have_pos && inner && inner->has_pos) {
         pos = inner->pos;
         have_pos = true;
@@ -630,7 +631,7 @@ static int expand_env(struct loader *ld, const struct path *p, const char *in, c
             name[len] = '\0';
             piece = getenv(name);
             if (!piece) {
-                r = fail_at(ld, p, false, "environment variable %s is not set", name);
+                r = fail_at(ld, p, VG_CONFIG_FIND_VALUE, "environment variable %s is not set", name);
                 goto out;
             }
             plen = strlen(piece);
@@ -1299,7 +1300,6 @@ int vg_config_load_buffer(const char *name, const uint8_t *data, size_t len, cha
         .len = len,
         .err = err,
         .errlen = errlen,
-        .loc_result = 1,
     };
     struct capture cap = {0};
     const cyaml_config_t ccfg = {
@@ -1314,6 +1314,7 @@ int vg_config_load_buffer(const char *name, const uint8_t *data, size_t len, cha
     struct y_root *y = NULL;
     struct vg_config *cfg = NULL;
     struct vg_config_pos pos;
+    enum vg_config_node_kind kind;
     int r;
 
     if (err && errlen)
@@ -1334,19 +1335,17 @@ int vg_config_load_buffer(const char *name, const uint8_t *data, size_t len, cha
         y = NULL;
         /* libcyaml wants a mapping even for "---" alone; that is an empty file. */
         bool empty = cap.nframes == 0 && strncmp(cap.msg, "Expecting ", 10) == 0 &&
-                     ensure_locator(&ld) == 0 &&
-                     vg_config_locator_root_kind(ld.loc) == VG_CONFIG_NODE_NONE;
+                     vg_config_root_kind(data, len, &kind) == 0 && kind == VG_CONFIG_NODE_NONE;
         if (!empty) {
             r = cyaml_failure(&ld, &cap, e);
             goto out;
         }
-    } else if (!y && ensure_locator(&ld) == 0 &&
-               vg_config_locator_root_kind(ld.loc) != VG_CONFIG_NODE_NONE) {
-        r = report(&ld, NULL, "the top level must be a mapping");
+    } else if (!y && vg_config_root_kind(data, len, &kind) == 0 && kind != VG_CONFIG_NODE_NONE) {
+        struct path top = {0};
+        r = fail_at(&ld, &top, VG_CONFIG_FIND_VALUE, "the top level must be a mapping");
         goto out;
     }
-    if (cap.extra_document && ensure_locator(&ld) == 0 &&
-        vg_config_locator_extra_document(ld.loc, &pos)) {
+    if (cap.extra_document && vg_config_locate_extra_document(data, len, &pos) == 0) {
         r = report(&ld, &pos, "only one YAML document is allowed (remove this '---')");
         goto out;
     }
@@ -1370,7 +1369,6 @@ out:
     vg_config_free(cfg);
     if (y)
         cyaml_free(&ccfg, &root_schema, y, 0);
-    vg_config_locator_free(ld.loc);
     return r;
 }
 

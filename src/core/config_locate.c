@@ -1,15 +1,24 @@
 #include "core/config_locate.h"
 
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
 
-struct vg_config_locator {
-    yaml_document_t doc;
-    bool extra;
-    struct vg_config_pos extra_pos;
+struct reader {
+    yaml_parser_t parser;
+    const uint8_t *text;
+    size_t len;
 };
+
+static int reader_init(struct reader *rd, const uint8_t *text, size_t len)
+{
+    if (!yaml_parser_initialize(&rd->parser))
+        return -ENOMEM;
+    rd->text = text;
+    rd->len = len;
+    yaml_parser_set_input_string(&rd->parser, text ? text : (const uint8_t *)"", text ? len : 0);
+    return 0;
+}
 
 static struct vg_config_pos pos_from_mark(yaml_mark_t mark)
 {
@@ -32,215 +41,289 @@ static struct vg_config_pos pos_from_offset(const uint8_t *text, size_t len, siz
     return pos;
 }
 
-static void describe(const yaml_parser_t *parser, const uint8_t *text, size_t len,
-                     struct vg_config_syntax *syntax)
+static void describe(const struct reader *rd, struct vg_config_syntax *syntax)
 {
-    if (!syntax)
-        return;
+    const yaml_parser_t *p = &rd->parser;
     *syntax = (struct vg_config_syntax){
-        .problem = parser->problem ? parser->problem : "invalid YAML",
-        .context = parser->context,
+        .problem = p->problem ? p->problem : "invalid YAML",
+        .context = p->context,
     };
-    if (parser->error == YAML_READER_ERROR) {
-        syntax->pos = pos_from_offset(text, len, parser->problem_offset);
+    if (p->error == YAML_READER_ERROR) {
+        syntax->pos = pos_from_offset(rd->text, rd->len, p->problem_offset);
+        syntax->context = NULL;
     } else {
-        syntax->pos = pos_from_mark(parser->problem_mark);
-        syntax->context_pos = pos_from_mark(parser->context_mark);
+        syntax->pos = pos_from_mark(p->problem_mark);
+        syntax->context_pos = pos_from_mark(p->context_mark);
     }
 }
 
-int vg_config_locator_new(const uint8_t *text, size_t len, struct vg_config_syntax *syntax,
-                          struct vg_config_locator **ret_loc)
+static int next_event(struct reader *rd, yaml_event_t *ev)
 {
-    yaml_parser_t parser;
-    struct vg_config_locator *loc = NULL;
-    bool have_doc = false;
+    if (yaml_parser_parse(&rd->parser, ev))
+        return 0;
+    return rd->parser.error == YAML_MEMORY_ERROR ? -ENOMEM : -EINVAL;
+}
+
+static bool is_start(yaml_event_type_t t)
+{
+    return t == YAML_SEQUENCE_START_EVENT || t == YAML_MAPPING_START_EVENT;
+}
+
+static bool is_end(yaml_event_type_t t)
+{
+    return t == YAML_SEQUENCE_END_EVENT || t == YAML_MAPPING_END_EVENT;
+}
+
+static bool is_node(yaml_event_type_t t)
+{
+    return is_start(t) || t == YAML_SCALAR_EVENT || t == YAML_ALIAS_EVENT;
+}
+
+static bool scalar_is(const yaml_event_t *ev, const char *s)
+{
+    size_t n = strlen(s);
+    return ev->type == YAML_SCALAR_EVENT && ev->data.scalar.length == n &&
+           memcmp(ev->data.scalar.value, s, n) == 0;
+}
+
+/* An open container along the path, looking for its step of the path. */
+struct level {
+    bool mapping;
+    bool want_key;  /* mapping: the next node is a key */
+    bool key_match; /* mapping: the current key is the step's (first occurrence) */
+    unsigned seen;  /* mapping: how often the step's key came up */
+    unsigned index; /* sequence: index of the next item */
+};
+
+/* A node inside the container is complete. */
+static void advance(struct level *l)
+{
+    if (l->mapping) {
+        l->want_key = !l->want_key;
+        if (l->want_key)
+            l->key_match = false;
+    } else {
+        l->index++;
+    }
+}
+
+/* Only containers on the path are tracked; any other subtree is skipped by
+ * counting its nesting, so memory does not grow with the document. */
+int vg_config_locate(const uint8_t *text, size_t len, const struct vg_config_step *path,
+                     size_t depth, enum vg_config_find what, struct vg_config_pos *ret_pos)
+{
+    struct reader rd;
+    struct level lv[VG_CONFIG_PATH_MAX];
+    int top = -1; /* lv[top] is the deepest open container on the path */
+    size_t skip = 0;
     int r;
 
-    if (!yaml_parser_initialize(&parser))
-        return -ENOMEM;
-    yaml_parser_set_input_string(&parser, text, len);
+    if (depth > VG_CONFIG_PATH_MAX)
+        return -EINVAL;
+    r = reader_init(&rd, text, len);
+    if (r < 0)
+        return r;
+    for (;;) {
+        yaml_event_t ev;
+        r = next_event(&rd, &ev);
+        if (r < 0)
+            break;
+        yaml_event_type_t t = ev.type;
+        yaml_mark_t mark = ev.start_mark;
+        bool found = false, missing = false;
 
-    loc = calloc(1, sizeof(*loc));
-    if (!loc) {
-        r = -ENOMEM;
-        goto out;
-    }
-    if (!yaml_parser_load(&parser, &loc->doc)) {
-        r = parser.error == YAML_MEMORY_ERROR ? -ENOMEM : -EINVAL;
-        describe(&parser, text, len, syntax);
-        goto out;
-    }
-    have_doc = true;
-
-    /* libyaml hands out documents one at a time; a second one (or a syntax
-     * error after the first) is something the caller wants to reject. */
-    yaml_document_t next;
-    if (yaml_parser_load(&parser, &next)) {
-        if (yaml_document_get_root_node(&next)) {
-            loc->extra = true;
-            loc->extra_pos = pos_from_mark(next.start_mark);
+        if (skip) {
+            if (is_start(t)) {
+                skip++;
+            } else if (is_end(t) && --skip == 0) {
+                advance(&lv[top]);
+            }
+        } else if (t == YAML_STREAM_END_EVENT || t == YAML_DOCUMENT_END_EVENT || is_end(t)) {
+            /* The first document, or a container on the path, ended first. */
+            missing = true;
+        } else if (!is_node(t)) {
+            /* stream or document start */
+        } else if (top < 0) {
+            if (depth == 0)
+                found = true;
+            else if (!is_start(t) || (path[0].key != NULL) != (t == YAML_MAPPING_START_EVENT))
+                missing = true;
+            else
+                lv[++top] = (struct level){.mapping = path[0].key != NULL, .want_key = true};
+        } else if (lv[top].mapping && lv[top].want_key) {
+            struct level *l = &lv[top];
+            bool same = scalar_is(&ev, path[top].key);
+            bool last = (size_t)top + 1 == depth;
+            if (same)
+                l->seen++;
+            if (same && last && what == VG_CONFIG_FIND_KEY && l->seen == 1)
+                found = true;
+            if (same && last && what == VG_CONFIG_FIND_REPEATED_KEY && l->seen == 2)
+                found = true;
+            /* A key lookup ends at a key, never in the value that follows. */
+            l->key_match = same && l->seen == 1 && !(last && what != VG_CONFIG_FIND_VALUE);
+            if (is_start(t))
+                skip = 1;
+            else
+                advance(l);
+        } else {
+            struct level *l = &lv[top];
+            bool match = l->mapping ? l->key_match : l->index == path[top].index;
+            if (!match) {
+                if (is_start(t))
+                    skip = 1;
+                else
+                    advance(l);
+            } else if ((size_t)top + 1 == depth) {
+                found = true;
+            } else {
+                const struct vg_config_step *next = &path[top + 1];
+                if (!is_start(t) || (next->key != NULL) != (t == YAML_MAPPING_START_EVENT)) {
+                    missing = true;
+                } else {
+                    top++;
+                    lv[top] = (struct level){.mapping = next->key != NULL, .want_key = true};
+                }
+            }
         }
-        yaml_document_delete(&next);
-    } else if (parser.error == YAML_MEMORY_ERROR) {
-        r = -ENOMEM;
-        goto out;
-    } else {
-        struct vg_config_syntax s;
-        describe(&parser, text, len, &s);
-        loc->extra = true;
-        loc->extra_pos = s.pos;
+        yaml_event_delete(&ev);
+        if (found) {
+            *ret_pos = pos_from_mark(mark);
+            r = 0;
+            break;
+        }
+        if (missing) {
+            r = -ENOENT;
+            break;
+        }
     }
-
-    *ret_loc = loc;
-    loc = NULL;
-    r = 0;
-out:
-    if (loc) {
-        if (have_doc)
-            yaml_document_delete(&loc->doc);
-        free(loc);
-    }
-    yaml_parser_delete(&parser);
+    yaml_parser_delete(&rd.parser);
     return r;
 }
 
-struct vg_config_locator *vg_config_locator_free(struct vg_config_locator *loc)
+int vg_config_syntax_check(const uint8_t *text, size_t len, struct vg_config_syntax *ret_syntax)
 {
-    if (!loc)
-        return NULL;
-    yaml_document_delete(&loc->doc);
-    free(loc);
-    return NULL;
-}
-
-static bool scalar_is(const yaml_node_t *node, const char *s)
-{
-    size_t n = strlen(s);
-    return node && node->type == YAML_SCALAR_NODE && node->data.scalar.length == n &&
-           memcmp(node->data.scalar.value, s, n) == 0;
-}
-
-enum vg_config_node_kind vg_config_locator_root_kind(const struct vg_config_locator *loc)
-{
-    /* libyaml's accessors take a non-const document but do not modify it. */
-    yaml_node_t *root = yaml_document_get_root_node((yaml_document_t *)&loc->doc);
-    if (!root)
-        return VG_CONFIG_NODE_NONE;
-    switch (root->type) {
-    case YAML_SCALAR_NODE:
-        /* "---" alone, or "~", is a null document: as empty as no text at all. */
-        if (root->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
-            (root->data.scalar.length == 0 || scalar_is(root, "~") || scalar_is(root, "null") ||
-             scalar_is(root, "Null") || scalar_is(root, "NULL")))
-            return VG_CONFIG_NODE_NONE;
-        return VG_CONFIG_NODE_SCALAR;
-    case YAML_SEQUENCE_NODE:
-        return VG_CONFIG_NODE_SEQUENCE;
-    case YAML_MAPPING_NODE:
-        return VG_CONFIG_NODE_MAPPING;
-    default:
-        return VG_CONFIG_NODE_NONE;
-    }
-}
-
-bool vg_config_locator_extra_document(const struct vg_config_locator *loc,
-                                      struct vg_config_pos *ret_pos)
-{
-    if (!loc->extra)
-        return false;
-    *ret_pos = loc->extra_pos;
-    return true;
-}
-
-int vg_config_locator_find(const struct vg_config_locator *loc, const struct vg_config_step *path,
-                           size_t depth, bool at_key, struct vg_config_pos *ret_pos)
-{
-    yaml_document_t *doc = (yaml_document_t *)&loc->doc;
-    yaml_node_t *node = yaml_document_get_root_node(doc);
-    if (!node)
-        return -ENOENT;
-
-    yaml_mark_t mark = node->start_mark;
-    size_t found = 0;
-    for (; found < depth; found++) {
-        const struct vg_config_step *step = &path[found];
-        yaml_node_t *next = NULL, *key_node = NULL;
-        if (step->key) {
-            if (node->type != YAML_MAPPING_NODE)
-                break;
-            for (yaml_node_pair_t *p = node->data.mapping.pairs.start;
-                 p < node->data.mapping.pairs.top; p++) {
-                yaml_node_t *k = yaml_document_get_node(doc, p->key);
-                if (scalar_is(k, step->key)) {
-                    key_node = k;
-                    next = yaml_document_get_node(doc, p->value);
-                }
-            }
-        } else {
-            if (node->type != YAML_SEQUENCE_NODE)
-                break;
-            size_t n = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
-            if (step->index < n)
-                next = yaml_document_get_node(doc, node->data.sequence.items.start[step->index]);
-        }
-        if (!next)
-            break;
-        if (at_key && key_node && found + 1 == depth) {
-            mark = key_node->start_mark;
-        } else {
-            mark = next->start_mark;
-        }
-        node = next;
-    }
-    *ret_pos = pos_from_mark(mark);
-    return (int)found;
-}
-
-int vg_config_locate(const uint8_t *text, size_t len, const struct vg_config_step *path,
-                     size_t depth, bool at_key, struct vg_config_pos *ret_pos)
-{
-    struct vg_config_locator *loc = NULL;
-    struct vg_config_pos pos;
-    int r = vg_config_locator_new(text, len, NULL, &loc);
+    struct reader rd;
+    int r = reader_init(&rd, text, len);
     if (r < 0)
         return r;
-    r = vg_config_locator_find(loc, path, depth, at_key, &pos);
-    if (r >= 0 && (size_t)r == depth) {
-        *ret_pos = pos;
-        r = 0;
-    } else if (r >= 0) {
-        r = -ENOENT;
+    for (;;) {
+        yaml_event_t ev;
+        r = next_event(&rd, &ev);
+        if (r < 0) {
+            if (r == -EINVAL)
+                describe(&rd, ret_syntax);
+            break;
+        }
+        bool end = ev.type == YAML_STREAM_END_EVENT;
+        yaml_event_delete(&ev);
+        if (end)
+            break;
     }
-    vg_config_locator_free(loc);
+    yaml_parser_delete(&rd.parser);
+    return r;
+}
+
+static bool plain_null(const yaml_event_t *ev)
+{
+    return ev->type == YAML_SCALAR_EVENT && ev->data.scalar.plain_implicit &&
+           ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+           (ev->data.scalar.length == 0 || scalar_is(ev, "~") || scalar_is(ev, "null") ||
+            scalar_is(ev, "Null") || scalar_is(ev, "NULL"));
+}
+
+int vg_config_root_kind(const uint8_t *text, size_t len, enum vg_config_node_kind *ret_kind)
+{
+    struct reader rd;
+    int r = reader_init(&rd, text, len);
+    if (r < 0)
+        return r;
+    for (;;) {
+        yaml_event_t ev;
+        r = next_event(&rd, &ev);
+        if (r < 0)
+            break;
+        yaml_event_type_t t = ev.type;
+        bool null = plain_null(&ev);
+        yaml_event_delete(&ev);
+        if (t == YAML_STREAM_END_EVENT || t == YAML_DOCUMENT_END_EVENT || null) {
+            *ret_kind = VG_CONFIG_NODE_NONE;
+            break;
+        }
+        if (is_node(t)) {
+            *ret_kind = t == YAML_MAPPING_START_EVENT    ? VG_CONFIG_NODE_MAPPING
+                        : t == YAML_SEQUENCE_START_EVENT ? VG_CONFIG_NODE_SEQUENCE
+                                                         : VG_CONFIG_NODE_SCALAR;
+            break;
+        }
+    }
+    yaml_parser_delete(&rd.parser);
+    return r;
+}
+
+int vg_config_locate_extra_document(const uint8_t *text, size_t len,
+                                    struct vg_config_pos *ret_pos)
+{
+    struct reader rd;
+    unsigned docs = 0;
+    bool first_done = false;
+    int r = reader_init(&rd, text, len);
+    if (r < 0)
+        return r;
+    for (;;) {
+        yaml_event_t ev;
+        r = next_event(&rd, &ev);
+        if (r < 0) {
+            /* Garbage after the first document counts as another one. */
+            if (r == -EINVAL && first_done) {
+                struct vg_config_syntax s;
+                describe(&rd, &s);
+                *ret_pos = s.pos;
+                r = 0;
+            }
+            break;
+        }
+        yaml_event_type_t t = ev.type;
+        yaml_mark_t mark = ev.start_mark;
+        yaml_event_delete(&ev);
+        if (t == YAML_DOCUMENT_END_EVENT)
+            first_done = true;
+        if (t == YAML_DOCUMENT_START_EVENT && ++docs == 2) {
+            *ret_pos = pos_from_mark(mark);
+            break;
+        }
+        if (t == YAML_STREAM_END_EVENT) {
+            r = -ENOENT;
+            break;
+        }
+    }
+    yaml_parser_delete(&rd.parser);
     return r;
 }
 
 int vg_config_locate_alias(const uint8_t *text, size_t len, struct vg_config_pos *ret_pos)
 {
-    yaml_parser_t parser;
-    int r = -ENOENT;
-
-    if (!yaml_parser_initialize(&parser))
-        return -ENOMEM;
-    yaml_parser_set_input_string(&parser, text, len);
+    struct reader rd;
+    int r = reader_init(&rd, text, len);
+    if (r < 0)
+        return r;
     for (;;) {
         yaml_event_t ev;
-        if (!yaml_parser_parse(&parser, &ev)) {
-            r = parser.error == YAML_MEMORY_ERROR ? -ENOMEM : -EINVAL;
+        r = next_event(&rd, &ev);
+        if (r < 0)
             break;
-        }
-        yaml_event_type_t type = ev.type;
+        yaml_event_type_t t = ev.type;
         yaml_mark_t mark = ev.start_mark;
         yaml_event_delete(&ev);
-        if (type == YAML_ALIAS_EVENT) {
+        if (t == YAML_ALIAS_EVENT) {
             *ret_pos = pos_from_mark(mark);
-            r = 0;
             break;
         }
-        if (type == YAML_STREAM_END_EVENT)
+        if (t == YAML_STREAM_END_EVENT) {
+            r = -ENOENT;
             break;
+        }
     }
-    yaml_parser_delete(&parser);
+    yaml_parser_delete(&rd.parser);
     return r;
 }

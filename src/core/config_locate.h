@@ -2,9 +2,14 @@
  *
  * libcyaml hands back plain C values with no trace of where they came from,
  * so a value that fails a check after loading (a bad port, an unset
- * environment variable) would have no line to point at. This module parses
- * the same text with libyaml's document API and walks a path of keys and
- * indexes to the node. It runs only when there is an error to report. */
+ * environment variable) would have no line to point at. These functions read
+ * the same text again through libyaml's event parser and follow a path of
+ * keys and indexes to the node. They run only when there is an error to report.
+ *
+ * Events rather than yaml_parser_load(): the scan stops at the node it wants,
+ * which libcyaml has already walked past. Loading the whole document would also
+ * read what follows, and libyaml's scanner is quadratic in flow nesting depth
+ * ("[[[[..." for a megabyte takes hours) - nesting libcyaml rejects early. */
 #pragma once
 
 #include <stdbool.h>
@@ -26,7 +31,14 @@ struct vg_config_pos {
     unsigned col;
 };
 
-/* A YAML syntax error: problem is a static string from libyaml (or ours). */
+/* What vg_config_locate() looks for at the end of the path. */
+enum vg_config_find {
+    VG_CONFIG_FIND_VALUE,        /* the node itself (first occurrence of each key) */
+    VG_CONFIG_FIND_KEY,          /* the last step's key, not its value */
+    VG_CONFIG_FIND_REPEATED_KEY, /* the second occurrence of the last step's key */
+};
+
+/* A YAML syntax error; the strings are static (libyaml's own). */
 struct vg_config_syntax {
     const char *problem;
     const char *context; /* NULL, or what the parser was doing, e.g. "while scanning ..." */
@@ -35,44 +47,34 @@ struct vg_config_syntax {
 };
 
 enum vg_config_node_kind {
-    VG_CONFIG_NODE_NONE, /* empty document: no root, or a plain null ("---", "~") */
+    VG_CONFIG_NODE_NONE, /* empty document, or a plain null ("---" alone, "~") */
     VG_CONFIG_NODE_SCALAR,
     VG_CONFIG_NODE_SEQUENCE,
     VG_CONFIG_NODE_MAPPING,
 };
 
-struct vg_config_locator;
+/* text need not be NUL-terminated and is not kept by any of these. */
 
-/* Parses the first document of text (text need not be NUL-terminated and is not
- * kept). Returns 0 with a new locator the caller frees, -EINVAL on a syntax error
- * (described in *syntax when it is non-NULL) or -ENOMEM. */
-int vg_config_locator_new(const uint8_t *text, size_t len, struct vg_config_syntax *syntax,
-                          struct vg_config_locator **ret_loc);
-
-/* Accepts NULL; returns NULL. */
-struct vg_config_locator *vg_config_locator_free(struct vg_config_locator *loc);
-
-enum vg_config_node_kind vg_config_locator_root_kind(const struct vg_config_locator *loc);
-
-/* True when the text holds a second document (or garbage after the first that
- * fails to parse); *ret_pos is where it starts. */
-bool vg_config_locator_extra_document(const struct vg_config_locator *loc,
-                                      struct vg_config_pos *ret_pos);
-
-/* Follows path from the root. When a key occurs twice the last one wins, which
- * is the duplicate a loader complains about. With at_key the final step must be
- * a key and the position is that of the key itself rather than its value.
- * Returns how many steps resolved (depth when the node was found) with *ret_pos
- * at the deepest node reached, or -ENOENT for an empty document. */
-int vg_config_locator_find(const struct vg_config_locator *loc, const struct vg_config_step *path,
-                           size_t depth, bool at_key, struct vg_config_pos *ret_pos);
-
-/* Where the first alias (*name) is, since the document API resolves aliases and
- * keeps no trace of them. Returns 0, -ENOENT when there is none, -EINVAL on a
- * syntax error before one. */
-int vg_config_locate_alias(const uint8_t *text, size_t len, struct vg_config_pos *ret_pos);
-
-/* One-shot vg_config_locator_new() + _find() + _free(). Returns 0 only when the
- * whole path was found; -ENOENT when it was not, -EINVAL on a syntax error. */
+/* Finds the node at path (depth steps; depth 0 is the root) in the first
+ * document. Returns 0, -ENOENT when there is no such node, -EINVAL on a syntax
+ * error before it, -ENOMEM. */
 int vg_config_locate(const uint8_t *text, size_t len, const struct vg_config_step *path,
-                     size_t depth, bool at_key, struct vg_config_pos *ret_pos);
+                     size_t depth, enum vg_config_find what, struct vg_config_pos *ret_pos);
+
+/* Reads the whole stream. Returns 0 when it is valid YAML, or -EINVAL with the
+ * first error in *ret_syntax, or -ENOMEM. */
+int vg_config_syntax_check(const uint8_t *text, size_t len, struct vg_config_syntax *ret_syntax);
+
+/* What the root of the first document is. Returns 0, -EINVAL on a syntax error
+ * before it, -ENOMEM. */
+int vg_config_root_kind(const uint8_t *text, size_t len, enum vg_config_node_kind *ret_kind);
+
+/* Where a second document starts (or where the text after the first stops
+ * parsing). Returns 0, or -ENOENT when there is none, -EINVAL on a syntax error
+ * inside the first document, -ENOMEM. */
+int vg_config_locate_extra_document(const uint8_t *text, size_t len,
+                                    struct vg_config_pos *ret_pos);
+
+/* Where the first alias (*name) is. Returns 0, -ENOENT when there is none,
+ * -EINVAL on a syntax error before one, -ENOMEM. */
+int vg_config_locate_alias(const uint8_t *text, size_t len, struct vg_config_pos *ret_pos);

@@ -140,6 +140,24 @@ char *vg_url_mask(const char *url)
     return splice(url, colon + 1, at, VG_MASK);
 }
 
+bool vg_url_password(const char *url, const char **ret_start, size_t *ret_len)
+{
+    const char *at;
+    const char *colon = url ? password_colon(url, &at) : NULL;
+    if (!colon)
+        return false;
+    *ret_start = colon + 1;
+    *ret_len = (size_t)(at - colon - 1);
+    return true;
+}
+
+/* Length of the authority's end within url (scheme://user:pass@host:port). */
+static size_t authority_end(const char *url)
+{
+    const char *start, *end;
+    return authority(url, &start, &end) ? (size_t)(end - url) : 0;
+}
+
 char *vg_url_unmask(const char *in_url, const char *stored_url)
 {
     if (!in_url)
@@ -151,13 +169,13 @@ char *vg_url_unmask(const char *in_url, const char *stored_url)
     const char *s_colon = masked && stored_url ? password_colon(stored_url, &s_at) : NULL;
     if (!s_colon)
         return strdup(in_url);
-    /* Same user before the colon: the client kept the secret it was shown masked. */
-    const char *user = colon, *s_user = s_colon;
-    while (user > in_url && user[-1] != '/')
-        user--;
-    while (s_user > stored_url && s_user[-1] != '/')
-        s_user--;
-    if (colon - user != s_colon - s_user || memcmp(user, s_user, (size_t)(colon - user)) != 0)
+    /* The secret goes back only to the same scheme, user, host and port: a client
+     * must never be able to send a stored password to a host of its choosing. */
+    size_t in_auth = authority_end(in_url), s_auth = authority_end(stored_url);
+    size_t head = (size_t)(colon - in_url), s_head = (size_t)(s_colon - stored_url);
+    size_t tail = in_auth - (size_t)(at - in_url), s_tail = s_auth - (size_t)(s_at - stored_url);
+    if (head != s_head || memcmp(in_url, stored_url, head) != 0 || tail != s_tail ||
+        strncasecmp(at, s_at, tail) != 0)
         return strdup(in_url);
     size_t pass_len = (size_t)(s_at - s_colon - 1);
     char *pass = strndup(s_colon + 1, pass_len);

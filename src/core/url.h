@@ -21,10 +21,14 @@ int vg_url_validate(const char *url, const char **ret_reason);
 char *vg_url_mask(const char *url);
 
 /* When a client sends back a URL it got masked, put the stored password back:
- * if in_url's userinfo password is VG_MASK and stored_url has the same URL apart
- * from the password, returns a copy of stored_url; otherwise a copy of in_url.
- * Caller frees. */
+ * if in_url's userinfo password is VG_MASK and stored_url has the same scheme,
+ * user, host and port, returns in_url with the stored password (path and query
+ * may differ); otherwise a copy of in_url. Caller frees. */
 char *vg_url_unmask(const char *in_url, const char *stored_url);
+
+/* The password inside the URL's userinfo as [*ret_start, *ret_start + *ret_len);
+ * false when the URL has none. */
+bool vg_url_password(const char *url, const char **ret_start, size_t *ret_len);
 
 /* Percent-encodes s for use inside URL userinfo (RFC 3986 unreserved kept).
  * Caller frees; NULL on allocation failure. */

@@ -66,12 +66,50 @@ char *vg_strdup0(const char *s)
     return s ? strdup(s) : NULL;
 }
 
+/* Length of the UTF-8 sequence at p (2..4), or 0 when it is malformed, overlong,
+ * a surrogate or beyond U+10FFFF. */
+static size_t utf8_seq(const unsigned char *p)
+{
+    unsigned cp;
+    size_t len;
+    if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+        len = 2;
+        cp = p[0] & 0x1fu;
+    } else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+        len = 3;
+        cp = p[0] & 0x0fu;
+    } else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+        len = 4;
+        cp = p[0] & 0x07u;
+    } else {
+        return 0;
+    }
+    for (size_t i = 1; i < len; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (p[i] & 0x3fu);
+    }
+    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+        (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return len;
+}
+
 bool vg_text_clean(const char *s, size_t maxlen)
 {
+    const unsigned char *p = (const unsigned char *)s;
     size_t n = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++, n++) {
-        if (n >= maxlen || *p < 0x20 || *p == 0x7f)
+    while (p[n]) {
+        if (n >= maxlen || p[n] < 0x20 || p[n] == 0x7f)
             return false;
+        if (p[n] < 0x80) {
+            n++;
+            continue;
+        }
+        size_t len = utf8_seq(p + n);
+        if (len == 0 || n + len > maxlen)
+            return false;
+        n += len;
     }
     return true;
 }

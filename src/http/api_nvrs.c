@@ -63,12 +63,6 @@ void vg_api_nvrs_create(struct vg_req *req)
     struct vg_strlist added = {0};
     if (!apply_body(req, true, &n, &obj))
         goto out;
-    /* Channel cameras are named "<id>-ch<N>": the id must leave room for that. */
-    if (strlen(n.id) > VG_SLUG_MAX - 1 - 7) {
-        vg_reply_error(req, 400, "bad_request", "field 'id' must be at most %d characters",
-                       VG_SLUG_MAX - 1 - 7);
-        goto out;
-    }
     int r = vg_nvrs_insert(req->app->db, &req->app->box, &n);
     if (r < 0) {
         vg_reply_errno(req, r, "NVR");

@@ -57,9 +57,13 @@ json_t *vg_camera_to_json(const struct vg_camera *c)
  * gets it masked like any URL. */
 static char *template_masked(const char *t)
 {
+    const char *pw;
+    size_t len;
     if (!t)
         return strdup("");
-    return strstr(t, ":{pass}@") ? strdup(t) : vg_url_mask(t);
+    if (!vg_url_password(t, &pw, &len) || (len == 6 && memcmp(pw, "{pass}", 6) == 0))
+        return strdup(t);
+    return vg_url_mask(t);
 }
 
 json_t *vg_nvr_to_json(const struct vg_nvr *n)
@@ -141,8 +145,9 @@ static void text_field(struct vg_body *b, const char *key, size_t maxlen, char *
         vg_body_set_string(b, field, v);
 }
 
-/* The id of a new object: given, or made from its name. */
-static void id_field(struct vg_body *b, bool create, char id[VG_SLUG_MAX], const char *name)
+/* The id of a new object: given, or made from its name; at most max_len chars. */
+static void id_field(struct vg_body *b, bool create, char id[VG_SLUG_MAX], size_t max_len,
+                     const char *name)
 {
     const char *v;
     bool given = vg_body_string(b, "id", VG_SLUG_MAX, false, &v);
@@ -151,13 +156,13 @@ static void id_field(struct vg_body *b, bool create, char id[VG_SLUG_MAX], const
     if (!create)
         return; /* ids never change; a client sending the object back is fine */
     if (given) {
-        if (!vg_slug_valid(v)) {
-            vg_body_fail(b, "field 'id' must be 1-63 characters of a-z, 0-9 and '-', starting "
-                            "with a letter or digit");
+        if (!vg_slug_valid(v) || strlen(v) > max_len) {
+            vg_body_fail(b, "field 'id' must be 1-%zu characters of a-z, 0-9 and '-', starting "
+                            "with a letter or digit", max_len);
             return;
         }
         vg_strlcpy(id, VG_SLUG_MAX, v);
-    } else if (!name || vg_slug_from_name(name, id, VG_SLUG_MAX) < 0) {
+    } else if (!name || vg_slug_from_name(name, id, max_len + 1) < 0) {
         vg_body_fail(b, "field 'id' is required (or a 'name' to make it from)");
     }
 }
@@ -168,7 +173,7 @@ void vg_camera_from_body(struct vg_body *b, bool create, struct vg_camera *cam)
                                          "username", "password", "enabled", "record",   NULL};
     vg_body_only_keys(b, fields, readonly_fields);
     text_field(b, "name", VG_NAME_MAX, &cam->name);
-    id_field(b, create, cam->id, cam->name);
+    id_field(b, create, cam->id, VG_SLUG_MAX - 1, cam->name);
     text_field(b, "zone", VG_NAME_MAX, &cam->zone);
     url_field(b, "main_url", create, &cam->main_url);
     url_field(b, "sub_url", false, &cam->sub_url);
@@ -204,7 +209,13 @@ static void template_field(struct vg_body *b, const char *key, char **field)
         vg_body_fail(b, "field '%s': %s", key, reason);
         return;
     }
-    vg_body_set_string(b, field, v);
+    char *t = vg_url_unmask(v, *field);
+    if (!t) {
+        vg_body_fail(b, "out of memory");
+        return;
+    }
+    free(*field);
+    *field = t;
 }
 
 void vg_nvr_from_body(struct vg_body *b, bool create, struct vg_nvr *n)
@@ -214,7 +225,7 @@ void vg_nvr_from_body(struct vg_body *b, bool create, struct vg_nvr *n)
                                          "template", "sub_template", "zone", NULL};
     vg_body_only_keys(b, fields, readonly_fields);
     text_field(b, "name", VG_NAME_MAX, &n->name);
-    id_field(b, create, n->id, n->name);
+    id_field(b, create, n->id, VG_NVR_ID_MAX, n->name);
     const char *v;
     if (vg_body_string(b, "vendor", 16, create, &v) && vg_nvr_vendor_parse(v, &n->vendor) < 0)
         vg_body_fail(b, "field 'vendor' must be hikvision, dahua or generic");

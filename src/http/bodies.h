@@ -15,6 +15,8 @@
 
 #define VG_NAME_MAX 128
 #define VG_CAMERAS_PER_USER_MAX 1024
+/* An NVR id leaves room for "-ch256" in its cameras' ids. */
+#define VG_NVR_ID_MAX (VG_SLUG_MAX - 1 - 6)
 
 /* New references; NULL on allocation failure. */
 json_t *vg_camera_to_json(const struct vg_camera *c);

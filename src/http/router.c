@@ -221,7 +221,8 @@ bool vg_req_param_id(const struct vg_req *req, const char *name, int64_t *ret_id
             return false;
         v = v * 10 + (*p - '0');
     }
-    if (v < 1)
+    /* Ids travel as JSON numbers: keep them exact in every client. */
+    if (v < 1 || v > (INT64_C(1) << 53))
         return false;
     *ret_id = v;
     return true;

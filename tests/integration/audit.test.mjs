@@ -80,6 +80,35 @@ describe('audit log', () => {
     assert.ok(!JSON.stringify(list).includes(tok.token), 'token secret not in the audit log');
   });
 
+  it('user.update/delete and nvr.create/update/sync/delete are recorded with their targets', async () => {
+    const u = (await admin.post('/api/users', { username: 'audit-u2', password: 'password-123', role: 'viewer' })).json;
+    assertStatus(await admin.put(`/api/users/${u.id}`, { zones: ['x'] }), 200);
+    assertStatus(await admin.del(`/api/users/${u.id}`), 204);
+    assertStatus(await admin.post('/api/nvrs', { id: 'audit-nvr', name: 'n', vendor: 'hikvision', host: '10.0.0.1',
+      port: 554, username: 'u', password: 'nvr-audit-secret', channels: 1 }), 201);
+    assertStatus(await admin.put('/api/nvrs/audit-nvr', { name: 'n2' }), 200);
+    assertStatus(await admin.post('/api/nvrs/audit-nvr/sync'), 200);
+    assertStatus(await admin.del('/api/nvrs/audit-nvr'), 204);
+    const list = await entries();
+    const has = (action, pred = () => true) => assert.ok(list.some((e) => e.action === action && e.username === 'admin' && pred(e)),
+      `${action} recorded: ${JSON.stringify(list.slice(0, 12))}`);
+    has('user.update', (e) => e.target.includes('audit-u2') || e.target === String(u.id));
+    has('user.delete', (e) => e.target.includes('audit-u2') || e.target === String(u.id));
+    for (const a of ['nvr.create', 'nvr.update', 'nvr.sync', 'nvr.delete']) has(a, (e) => e.target === 'audit-nvr');
+    assert.ok(!JSON.stringify(list).includes('nvr-audit-secret'));
+  });
+
+  it('the recorded ip is the peer address, not a forwarding header', async () => {
+    const anon = new Client(d.url);
+    await anon.request('POST', '/api/auth/login', {
+      body: { username: 'xff-user', password: 'wrong-password' },
+      headers: { 'X-Forwarded-For': '198.51.100.7', 'X-Real-IP': '198.51.100.7' },
+    });
+    const e = (await entries()).find((x) => x.action === 'login_failed' && x.username === 'xff-user');
+    assert.ok(e, 'login_failed recorded');
+    assert.equal(e.ip, '127.0.0.1');
+  });
+
   it('limit and before page through the log', async () => {
     const all = await entries('?limit=1000');
     assert.ok(all.length >= 5);

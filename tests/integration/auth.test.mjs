@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { Client, parseSetCookie, startDaemon } from '../lib/daemon.mjs';
+import { Client, makeTempDir, parseSetCookie, startDaemon } from '../lib/daemon.mjs';
 import { adminClient, assertError, assertStatus, createUser, show, sleep } from '../lib/helpers.mjs';
 
 function sessionCookie(res) {
@@ -101,6 +102,16 @@ describe('login, session cookie, me, logout, CSRF, bearer', () => {
     assertError(await c.get('/api/auth/me'), 401, 'unauthorized');
   });
 
+  it('login needs no CSRF token, even from a client that already has a session', async () => {
+    const c = new Client(d.url);
+    await c.login('admin', d.adminPassword);
+    const again = await c.request('POST', '/api/auth/login', {
+      body: { username: 'admin', password: d.adminPassword }, csrf: false,
+    });
+    assertStatus(again, 200);
+    assertStatus(await c.get('/api/auth/me'), 200);
+  });
+
   it('logout needs the CSRF token too', async () => {
     const c = new Client(d.url);
     await c.login('admin', d.adminPassword);
@@ -153,57 +164,100 @@ describe('login, session cookie, me, logout, CSRF, bearer', () => {
   });
 });
 
-describe('lockout by username', () => {
-  let d;
-  before(async () => {
-    d = await startDaemon({ config: 'auth:\n  lockout_duration_s: 2\n  lockout_window_s: 60\n' });
+// Each lockout suite has its own daemon (the IP 127.0.0.1 gets locked too).
+// They run one after the other: in parallel, password hashing slows the
+// logins enough to make the 2 s windows flaky.
+describe('login lockout', () => {
+  describe('lockout by username', () => {
+    let d;
+    before(async () => {
+      d = await startDaemon({ config: 'auth:\n  lockout_duration_s: 2\n  lockout_window_s: 60\n' });
+    });
+    after(() => d?.stop());
+
+    it('5 failures → 429 with Retry-After, even for the right password; login works after expiry', async () => {
+      const c = new Client(d.url);
+      for (let i = 1; i <= 5; i++) {
+        const res = await c.request('POST', '/api/auth/login', { body: { username: 'admin', password: `wrong-${i}-xxxx` } });
+        assertError(res, 401, 'unauthorized');
+      }
+      const locked = await c.request('POST', '/api/auth/login', { body: { username: 'admin', password: 'wrong-6-xxxx' } });
+      assertError(locked, 429, 'too_many_requests');
+      const ra = retryAfter(locked);
+      assert.ok(ra >= 1 && ra <= 2, `Retry-After within the 2 s lock: ${ra}`);
+
+      const right = await c.request('POST', '/api/auth/login', { body: { username: 'admin', password: d.adminPassword } });
+      assertError(right, 429, 'too_many_requests');
+      retryAfter(right);
+      assert.ok(!right.setCookies.some((l) => /^vigil_session=[^;]+/.test(l)), 'no session while locked');
+
+      await sleep(ra * 1000 + 300);
+      const again = await c.request('POST', '/api/auth/login', { body: { username: 'admin', password: d.adminPassword } });
+      assertStatus(again, 200, 'login after the lock expired');
+    });
   });
-  after(() => d?.stop());
 
-  it('5 failures → 429 with Retry-After, even for the right password; login works after expiry', async () => {
-    const c = new Client(d.url);
-    for (let i = 1; i <= 5; i++) {
-      const res = await c.request('POST', '/api/auth/login', { body: { username: 'admin', password: `wrong-${i}-xxxx` } });
-      assertError(res, 401, 'unauthorized');
-    }
-    const locked = await c.request('POST', '/api/auth/login', { body: { username: 'admin', password: 'wrong-6-xxxx' } });
-    assertError(locked, 429, 'too_many_requests');
-    const ra = retryAfter(locked);
-    assert.ok(ra >= 1 && ra <= 2, `Retry-After within the 2 s lock: ${ra}`);
+  describe('lockout by IP address', () => {
+    let d;
+    before(async () => {
+      d = await startDaemon({ config: 'auth:\n  lockout_duration_s: 2\n  lockout_window_s: 60\n' });
+    });
+    after(() => d?.stop());
 
-    const right = await c.request('POST', '/api/auth/login', { body: { username: 'admin', password: d.adminPassword } });
-    assertError(right, 429, 'too_many_requests');
-    retryAfter(right);
-    assert.ok(!right.setCookies.some((l) => /^vigil_session=[^;]+/.test(l)), 'no session while locked');
-
-    await sleep(ra * 1000 + 300);
-    const again = await c.request('POST', '/api/auth/login', { body: { username: 'admin', password: d.adminPassword } });
-    assertStatus(again, 200, 'login after the lock expired');
+    it('5 failures from one IP with different usernames lock that IP for every username', async () => {
+      const c = new Client(d.url);
+      for (let i = 1; i <= 5; i++) {
+        // Forwarding headers from an untrusted client must not change its address.
+        const res = await c.request('POST', '/api/auth/login', {
+          body: { username: `ghost-${i}`, password: 'wrong-password' },
+          headers: { 'X-Forwarded-For': `203.0.113.${i}`, 'X-Real-IP': `203.0.113.${i}`, Forwarded: `for=203.0.113.${i}` },
+        });
+        assertError(res, 401, 'unauthorized');
+      }
+      // admin itself never failed: only the IP can be locked.
+      const res = await c.request('POST', '/api/auth/login', { body: { username: 'admin', password: d.adminPassword } });
+      assertError(res, 429, 'too_many_requests');
+      const ra = retryAfter(res);
+      assert.ok(ra >= 1 && ra <= 2, `Retry-After within the 2 s lock: ${ra}`);
+      await sleep(ra * 1000 + 300);
+      assertStatus(
+        await c.request('POST', '/api/auth/login', { body: { username: 'admin', password: d.adminPassword } }),
+        200, 'login after the IP lock expired');
+    });
   });
-});
 
-describe('lockout by IP address', () => {
-  let d;
-  before(async () => {
-    d = await startDaemon({ config: 'auth:\n  lockout_duration_s: 2\n  lockout_window_s: 60\n' });
-  });
-  after(() => d?.stop());
+  describe('lockout defaults and configuration', () => {
+    it('by default the lock lasts 5 minutes (Retry-After ≈ 300)', async (t) => {
+      const d = await startDaemon();
+      t.after(() => d.stop());
+      const c = new Client(d.url);
+      for (let i = 1; i <= 5; i++) {
+        assertError(await c.post('/api/auth/login', { username: 'admin', password: `wrong-${i}-xxxx` }), 401, 'unauthorized');
+      }
+      const res = await c.post('/api/auth/login', { username: 'admin', password: d.adminPassword });
+      assertError(res, 429, 'too_many_requests');
+      const ra = retryAfter(res);
+      assert.ok(ra > 290 && ra <= 300, `Retry-After ${ra}`);
+    });
 
-  it('5 failures from one IP with different usernames lock that IP for every username', async () => {
-    const c = new Client(d.url);
-    for (let i = 1; i <= 5; i++) {
-      const res = await c.request('POST', '/api/auth/login', { body: { username: `ghost-${i}`, password: 'wrong-password' } });
-      assertError(res, 401, 'unauthorized');
-    }
-    // admin itself never failed: only the IP can be locked.
-    const res = await c.request('POST', '/api/auth/login', { body: { username: 'admin', password: d.adminPassword } });
-    assertError(res, 429, 'too_many_requests');
-    const ra = retryAfter(res);
-    assert.ok(ra >= 1 && ra <= 2, `Retry-After within the 2 s lock: ${ra}`);
-    await sleep(ra * 1000 + 300);
-    assertStatus(
-      await c.request('POST', '/api/auth/login', { body: { username: 'admin', password: d.adminPassword } }),
-      200, 'login after the IP lock expired');
+    it('lockout_attempts and lockout_window_s: failures older than the window do not count', async (t) => {
+      const d = await startDaemon({
+        config: 'auth:\n  lockout_attempts: 3\n  lockout_window_s: 2\n  lockout_duration_s: 60\n',
+      });
+      t.after(() => d.stop());
+      const c = new Client(d.url);
+      const fail = () => c.post('/api/auth/login', { username: 'admin', password: 'wrong-password' });
+      assertError(await fail(), 401, 'unauthorized');
+      assertError(await fail(), 401, 'unauthorized');
+      await sleep(2200); // the window passes
+      assertError(await fail(), 401, 'unauthorized');
+      assertError(await fail(), 401, 'unauthorized');
+      assertError(await fail(), 401, 'unauthorized'); // third failure within the window: locks
+      const res = await c.post('/api/auth/login', { username: 'admin', password: d.adminPassword });
+      assertError(res, 429, 'too_many_requests');
+      const ra = retryAfter(res);
+      assert.ok(ra > 50 && ra <= 60, `Retry-After ${ra} for lockout_duration_s 60`);
+    });
   });
 });
 
@@ -253,5 +307,38 @@ describe('initial admin password', () => {
     const c = new Client(d.url);
     await c.login('admin', password);
     assertStatus(await c.get('/api/auth/me'), 200);
+  });
+});
+
+describe('HTTPS', () => {
+  let d;
+  let saved;
+  before(async () => {
+    const dir = await makeTempDir('vigil-tls-');
+    const key = path.join(dir, 'key.pem');
+    const cert = path.join(dir, 'cert.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+      '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
+    saved = process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+    process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0'; // self-signed, for this test only
+    d = await startDaemon({ https: true, config: `server:\n  tls_cert: ${cert}\n  tls_key: ${key}\n` });
+  });
+  after(async () => {
+    await d?.stop();
+    if (saved === undefined) delete process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+    else process.env.NODE_TLS_REJECT_UNAUTHORIZED = saved;
+  });
+
+  it('under HTTPS the session cookie is also Secure', async () => {
+    const c = new Client(d.url);
+    const res = await c.post('/api/auth/login', { username: 'admin', password: d.adminPassword });
+    assertStatus(res, 200);
+    const ck = sessionCookie(res);
+    assert.equal(ck.attrs.secure, true, `Secure missing: ${ck.raw}`);
+    assert.equal(ck.attrs.httponly, true);
+    assert.equal(String(ck.attrs.samesite).toLowerCase(), 'strict');
+    assert.equal(ck.attrs.path, '/');
+    assertStatus(await c.get('/api/auth/me'), 200);
+    assertStatus(await c.post('/api/tokens', { name: 'over-tls' }), 201);
   });
 });

@@ -8,6 +8,7 @@ import YAML from 'yaml';
 
 import { Client, REPO_ROOT, getRoutes, startDaemon } from '../lib/daemon.mjs';
 import { adminClient, assertStatus, createUser, loginAs, show, uniq } from '../lib/helpers.mjs';
+import { responseSchema, validate } from '../lib/schema.mjs';
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
 const ACCESS = ['public', 'user', 'admin'];
@@ -229,6 +230,18 @@ describe('access matrix against the running server', () => {
         }
         if (o.access === 'public' && (res.status === 401 || res.status === 403)) {
           failures.push(`${cname}: public ${o.method} ${p} → ${res.status}`);
+        }
+        // The answer matches what docs/openapi.yaml says about it.
+        const ctype = (res.headers.get('content-type') ?? '').split(';')[0].trim();
+        const schema = responseSchema(doc, o.op, res.status, ctype || 'application/json');
+        if (schema === undefined) {
+          failures.push(`${cname}: ${o.method} ${p} → ${res.status}, a status openapi.yaml does not document`);
+        } else if (res.status === 204) {
+          if (res.text !== '') failures.push(`${cname}: ${o.method} ${p} → 204 with a body`);
+        } else if (schema === null) {
+          failures.push(`${cname}: ${o.method} ${p} → ${res.status} with content-type "${ctype}", not documented`);
+        } else if (ctype === 'application/json') {
+          for (const e of validate(doc, schema, res.json)) failures.push(`${cname}: ${o.method} ${p} → ${res.status}: ${e}`);
         }
       }
       assert.deepEqual(failures, []);

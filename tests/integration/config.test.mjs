@@ -46,7 +46,9 @@ describe('vigil check-config', () => {
     ['unknown key', 'server:\n  listen: 127.0.0.1:8080\n  listne: 127.0.0.1:1\n', 3],
     ['unknown section', 'server:\n  listen: 127.0.0.1:8080\nsevrer:\n  listen: x\n', 3],
     ['wrong type', 'server:\n  max_body_kb: lots\n', 2],
-    ['YAML syntax error', 'server:\n  listen: [127.0.0.1\n', null],
+    ['YAML syntax error (unterminated quote)', 'server:\n  listen: "127.0.0.1:8080\n', null],
+    ['YAML syntax error (unterminated flow sequence)', 'server:\n  listen: [127.0.0.1\n', null],
+    ['YAML syntax error (bad indentation)', 'server:\n  listen: 127.0.0.1:80\n   max_body_kb: 3\n', 3],
     ['camera with a forbidden URL scheme', 'cameras:\n  - id: bad\n    name: Bad\n    main_url: file:///etc/passwd\n', null],
   ];
   for (const [what, text, line] of bad) {

@@ -60,9 +60,11 @@ describe('health and generic HTTP behaviour', () => {
     const doc = YAML.parse(res.text);
     assert.equal(doc.openapi, '3.0.3');
     assert.equal(doc.info.version, '0.1.0');
-    const local = YAML.parse(await fs.readFile(path.join(REPO_ROOT, 'docs', 'openapi.yaml'), 'utf8'));
+    const localText = await fs.readFile(path.join(REPO_ROOT, 'docs', 'openapi.yaml'), 'utf8');
+    const local = YAML.parse(localText);
     assert.deepEqual(Object.keys(doc.paths).sort(), Object.keys(local.paths).sort(),
       'served document has the same paths as docs/openapi.yaml');
+    assert.equal(res.text, localText, 'served document is docs/openapi.yaml as built (rebuild after editing it)');
   });
 
   it('unknown /api path → 404 JSON error', async () => {
@@ -90,17 +92,41 @@ describe('health and generic HTTP behaviour', () => {
     assertError(await admin.post('/api/cameras', [1, 2, 3]), 400, 'bad_request');
   });
 
-  it('body over server.max_body_kb → 413 JSON error', async () => {
-    const big = JSON.stringify({ username: 'admin', password: 'x'.repeat(4096) });
-    const res = await anon.request('POST', '/api/auth/login', { body: big, csrf: false });
-    assertError(res, 413, 'payload_too_large');
+  it('body just over server.max_body_kb → 413 JSON error', async () => {
+    for (const size of [1024 + 10, 2048]) {
+      const res = await anon.request('POST', '/api/auth/login', {
+        raw: JSON.stringify({ username: 'admin', password: 'x'.repeat(size) }),
+        headers: { 'Content-Type': 'application/json' },
+      });
+      assertError(res, 413, 'payload_too_large');
+    }
     // Just under the limit is fine (reaches the handler: 401, not 413).
     const small = await anon.request('POST', '/api/auth/login', {
-      body: { username: 'admin', password: 'x'.repeat(900) }, csrf: false,
+      raw: JSON.stringify({ username: 'admin', password: 'wrong-password' }) + ' '.repeat(900),
+      headers: { 'Content-Type': 'application/json' },
     });
     assertError(small, 401, 'unauthorized');
     // The daemon is still healthy afterwards.
     assertStatus(await anon.get('/api/health'), 200);
+  });
+
+  it('body far over server.max_body_kb (4 KiB at 1 KiB) → 413 JSON error', async () => {
+    const res = await anon.request('POST', '/api/auth/login', {
+      raw: JSON.stringify({ username: 'admin', password: 'x'.repeat(4096) }),
+      headers: { 'Content-Type': 'application/json' },
+    });
+    assertError(res, 413, 'payload_too_large');
+  });
+
+  it('chunked body over the limit (no Content-Length) → 413 JSON error', async () => {
+    const body = JSON.stringify({ username: 'admin', password: 'x'.repeat(3000) });
+    const r = await rawRequest(d.port,
+      'POST /api/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n' +
+      'Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n' +
+      `${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`);
+    assert.match(r.answer ?? '', /^HTTP\/1\.1 413 /, `answer: ${JSON.stringify(r).slice(0, 300)}`);
+    const json = JSON.parse(r.answer.slice(r.answer.indexOf('\r\n\r\n') + 4));
+    assert.equal(json.error.code, 'payload_too_large');
   });
 
   it('huge request header (> 16 KiB) is rejected', async () => {
@@ -121,9 +147,45 @@ describe('health and generic HTTP behaviour', () => {
     assertStatus(await anon.get('/api/health'), 200);
   });
 
+  it('headers well under 16 KiB are accepted', async () => {
+    const res = await anon.get('/api/health', { headers: { 'X-Filler': 'a'.repeat(10 * 1024) } });
+    assertStatus(res, 200);
+  });
+
+  it('the web UI is served outside /api', async () => {
+    for (const [p, type] of [['/', /text\/html/], ['/style.css', /text\/css/], ['/js/app.js', /javascript/], ['/js/api.js', /javascript/]]) {
+      const res = await anon.get(p);
+      assertStatus(res, 200, p);
+      assert.match(res.headers.get('content-type') ?? '', type, `${p} content-type`);
+    }
+  });
+
   it('a request with normal headers works over a raw connection', async () => {
     const r = await rawRequest(d.port,
       'GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
     assert.match(r.answer, /^HTTP\/1\.1 200/);
+  });
+});
+
+describe('default body limit (256 KiB)', () => {
+  let d;
+  let admin;
+  before(async () => {
+    d = await startDaemon();
+    admin = await adminClient(d);
+  });
+  after(() => d?.stop());
+
+  it('a body under 256 KiB reaches the handler; over it → 413 JSON', async () => {
+    const under = await admin.post('/api/cameras', { id: 'big', name: 'x', main_url: 'demo:1', zone: 'z'.repeat(250 * 1024) });
+    assert.notEqual(under.status, 413, `250 KiB body: ${under.status}`);
+    assertError(under, 400, 'bad_request'); // the zone is too long, but the body was read
+    const over = await admin.post('/api/cameras', { id: 'big', name: 'x', main_url: 'demo:1', zone: 'z'.repeat(300 * 1024) });
+    assertError(over, 413, 'payload_too_large');
+  });
+
+  it('a 1 MiB body → 413 JSON', async () => {
+    const res = await admin.post('/api/cameras', { id: 'big', name: 'x', main_url: 'demo:1', zone: 'z'.repeat(1024 * 1024) });
+    assertError(res, 413, 'payload_too_large');
   });
 });

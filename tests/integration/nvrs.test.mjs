@@ -185,7 +185,13 @@ describe('NVR import', () => {
       assert.equal(c.main_url, `rtsp://admin:${MASK}@10.0.0.50:8554/Streaming/Channels/${ch}01`);
       assert.equal(c.sub_url, `rtsp://admin:${MASK}@10.0.0.50:8554/Streaming/Channels/${ch}02`);
     }
-    const echo = await admin.put('/api/nvrs/nvr1', { ...res.json, name: 'Garage NVR 2' });
+    const cred = await admin.put('/api/nvrs/nvr1', { username: 'operator', password: 'new-nvr-pass' });
+    assertStatus(cred, 200);
+    assert.equal(cred.json.username, 'operator');
+    assert.equal((await cam('nvr1-ch2')).main_url, `rtsp://operator:${MASK}@10.0.0.50:8554/Streaming/Channels/201`);
+    assert.ok(!(await admin.get('/api/cameras')).text.includes('new-nvr-pass'));
+
+    const echo = await admin.put('/api/nvrs/nvr1', { ...cred.json, name: 'Garage NVR 2' });
     assertStatus(echo, 200, 'PUT of a GET answer');
     assert.equal(echo.json.name, 'Garage NVR 2');
     assert.equal(echo.json.password, MASK);

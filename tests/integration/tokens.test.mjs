@@ -45,6 +45,11 @@ describe('API tokens', () => {
     assertStatus(me, 200);
     assert.equal(me.json.user.username, 'admin');
     assertStatus(await b.request('GET', '/api/users', { bearer: t.token }), 200);
+
+    // Using it records last_used_at.
+    const used = (await admin.get('/api/tokens')).json.find((x) => x.id === t.id);
+    assert.ok(used.last_used_at !== null && !Number.isNaN(Date.parse(used.last_used_at)),
+      `last_used_at set after use: ${JSON.stringify(used)}`);
   });
 
   it('expires_in_days sets expires_at about that far ahead', async () => {
@@ -64,6 +69,13 @@ describe('API tokens', () => {
     const unk = await admin.post('/api/tokens', { name: 'x', scope: 'all' });
     assertError(unk, 400, 'bad_request');
     assert.match(unk.json.error.message, /scope/);
+  });
+
+  it('read-only output fields (id, created_at) in the body are accepted and ignored', async () => {
+    const res = await admin.post('/api/tokens', { name: 'ro-fields', id: 424242, created_at: '2000-01-01T00:00:00Z' });
+    assertStatus(res, 201);
+    assert.notEqual(res.json.id, 424242);
+    assert.notEqual(res.json.created_at, '2000-01-01T00:00:00Z');
   });
 
   it('delete → 204 and the bearer stops working (401)', async () => {

@@ -121,6 +121,19 @@ describe('users', () => {
     await loginAs(d, 'viewer1', 'viewer-pass-2');
   });
 
+  it('viewer password change may carry the read-only id and created_at (accepted and ignored)', async () => {
+    const v = await loginAs(d, 'viewer1', 'viewer-pass-2');
+    const me = (await v.get(`/api/users/${v.user.id}`)).json;
+    const res = await v.put(`/api/users/${me.id}`, {
+      id: me.id, created_at: me.created_at, password: 'viewer-pass-2b', current_password: 'viewer-pass-2',
+    });
+    // Restore the password the following tests use, whatever happened.
+    if (res.status === 200) {
+      assertStatus(await v.put(`/api/users/${me.id}`, { password: 'viewer-pass-2', current_password: 'viewer-pass-2b' }), 200);
+    }
+    assertStatus(res, 200, 'read-only fields must not make the change forbidden');
+  });
+
   it('viewer cannot change its own role, username, cameras or zones → 403', async () => {
     const v = await loginAs(d, 'viewer1', 'viewer-pass-2');
     const id = v.user.id;
@@ -149,6 +162,11 @@ describe('users', () => {
     const got = await admin.get(`/api/users/${id}`);
     assert.deepEqual(got.json, res.json);
     assertStatus(await vSession.get('/api/auth/me'), 200, 'a rename does not end sessions');
+
+    // The GET answer sent back (read-only id and created_at included) is accepted.
+    const echo = await admin.put(`/api/users/${id}`, { ...got.json, zones: ['south'] });
+    assertStatus(echo, 200, 'PUT of a GET answer');
+    assert.deepEqual(echo.json.zones, ['south']);
 
     const pw = await admin.put(`/api/users/${id}`, { password: 'set-by-admin-1' });
     assertStatus(pw, 200, 'admin sets another user\'s password without current_password');

@@ -5,6 +5,8 @@
 
 import { spawn, execFile } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
 import fsp from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -75,6 +77,19 @@ export async function makeTempDir(prefix = 'vigil-test-') {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// GET url; resolves the status code. Accepts self-signed certificates.
+function probe(url, timeout = 2000) {
+  return new Promise((resolve, reject) => {
+    const mod = url.startsWith('https:') ? https : http;
+    const req = mod.get(url, { rejectUnauthorized: false, timeout, agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
+}
+
 function buildEnv(adminPassword, env) {
   const out = { ...process.env };
   delete out.VIGIL_ADMIN_PASSWORD;
@@ -90,6 +105,7 @@ function buildEnv(adminPassword, env) {
  * Starts a daemon. adminPassword: null means VIGIL_ADMIN_PASSWORD is not set
  * (the daemon then makes a random one and writes <stateDir>/initial-admin-password).
  * env entries with value null/undefined are removed from the environment.
+ * https: true when the config turns TLS on (url is then https://...).
  */
 export async function startDaemon({
   adminPassword = 'admin-pass-123',
@@ -97,6 +113,7 @@ export async function startDaemon({
   config,
   env = {},
   bin,
+  https: useHttps = false,
 } = {}) {
   const exe = vigilBin(bin);
   const stateDir = await makeTempDir('vigil-state-');
@@ -107,7 +124,7 @@ export async function startDaemon({
     await fsp.writeFile(configPath, config);
   }
   const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${useHttps ? 'https' : 'http'}://127.0.0.1:${port}`;
   const argv = [
     ...(configPath ? ['--config', configPath] : []),
     '--state-dir',
@@ -193,6 +210,11 @@ async function launch(d, childEnv) {
   if (err) throw new Error(`cannot start ${d.bin}: ${err.message}`);
   d.pid = proc.pid;
   livePids.add(proc.pid);
+  // A daemon someone forgot to stop must not keep the test process alive; the
+  // 'exit' handler above kills it.
+  proc.unref();
+  proc.stdout.unref?.();
+  proc.stderr.unref?.();
 
   const deadline = Date.now() + 20000;
   let lastErr = null;
@@ -212,12 +234,11 @@ async function launch(d, childEnv) {
       );
     }
     try {
-      const res = await fetch(`${d.url}/api/health`, { signal: AbortSignal.timeout(2000) });
-      await res.arrayBuffer();
-      if (res.status === 200) return;
-      lastErr = `status ${res.status}`;
+      const status = await probe(`${d.url}/api/health`);
+      if (status === 200) return;
+      lastErr = `status ${status}`;
     } catch (e) {
-      lastErr = e.cause?.code ?? e.message;
+      lastErr = e.code ?? e.message;
     }
     await Promise.race([sleep(50), exitPromise]);
   }

@@ -473,10 +473,28 @@ Test(bodies, nvr_create_from_a_vendor_preset)
     vg_nvr_done(&n);
 }
 
+Test(bodies, nvr_create_makes_the_id_from_the_name)
+{
+    struct vg_nvr n = new_nvr();
+    expect_ok(nvr_body("{\"name\": \"Back Office NVR\", \"vendor\": \"hikvision\", "
+                       "\"host\": \"10.0.0.5\", \"channels\": 4}",
+                       true, &n));
+    cr_expect_str_eq(n.id, "back-office-nvr");
+    cr_expect_str_eq(n.name, "Back Office NVR");
+    vg_nvr_done(&n);
+    n = new_nvr();
+    expect_error(nvr_body("{\"id\": \"Bad Id\", \"name\": \"x\", \"vendor\": \"dahua\", "
+                          "\"host\": \"h\", \"channels\": 4}",
+                          true, &n),
+                 "'id'");
+    vg_nvr_done(&n);
+}
+
 Test(bodies, nvr_create_requires_id_vendor_host_and_channels)
 {
     static const char *const cases[][2] = {
-        {"{\"vendor\": \"dahua\", \"host\": \"h\", \"channels\": 4, \"name\": \"N\"}", "'id'"},
+        {"{\"vendor\": \"dahua\", \"host\": \"h\", \"channels\": 4}", "'id'"},
+        {"{\"vendor\": \"dahua\", \"host\": \"h\", \"channels\": 4, \"name\": \"#!\"}", "'id'"},
         {"{\"id\": \"n\", \"host\": \"h\", \"channels\": 4}", "'vendor' is required"},
         {"{\"id\": \"n\", \"vendor\": \"dahua\", \"channels\": 4}", "'host' is required"},
         {"{\"id\": \"n\", \"vendor\": \"dahua\", \"host\": \"h\"}", "'channels' is required"},
@@ -681,6 +699,20 @@ Test(bodies, nvr_json_masks_a_literal_password_in_the_template)
     json_t *o = vg_nvr_to_json(&n);
     cr_assert_not_null(o);
     cr_expect_str_eq(str_of(o, "template"), "rtsp://admin:" VG_MASK "@{ip}:{port}/ch{channel}");
+    json_decref(o);
+    vg_nvr_done(&n);
+}
+
+/* "{pass}" somewhere else in the template must not let a literal password through. */
+Test(bodies, nvr_json_masks_a_literal_template_password_next_to_a_pass_placeholder)
+{
+    struct vg_nvr n = stored_nvr();
+    free(n.template_sub);
+    n.template_sub = strdup("rtsp://admin:tmpl-secret@{ip}/ch{channel}?auth=x:{pass}@y");
+    json_t *o = vg_nvr_to_json(&n);
+    cr_assert_not_null(o);
+    cr_expect_null(strstr(str_of(o, "sub_template"), "tmpl-secret"), "template shown as '%s'",
+                   str_of(o, "sub_template"));
     json_decref(o);
     vg_nvr_done(&n);
 }
