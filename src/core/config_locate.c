@@ -133,11 +133,12 @@ int vg_config_locate(const uint8_t *text, size_t len, const struct vg_config_ste
         bool found = false, missing = false;
 
         if (skip) {
-            if (is_start(t)) {
+            if (is_start(t))
                 skip++;
-            } else if (is_end(t) && --skip == 0) {
+            if (is_end(t))
+                skip--;
+            if (skip == 0)
                 advance(&lv[top]);
-            }
         } else if (t == YAML_STREAM_END_EVENT || t == YAML_DOCUMENT_END_EVENT || is_end(t)) {
             /* The first document, or a container on the path, ended first. */
             missing = true;
@@ -288,7 +289,9 @@ int vg_config_locate_extra_document(const uint8_t *text, size_t len,
         yaml_event_delete(&ev);
         if (t == YAML_DOCUMENT_END_EVENT)
             first_done = true;
-        if (t == YAML_DOCUMENT_START_EVENT && ++docs == 2) {
+        if (t == YAML_DOCUMENT_START_EVENT)
+            docs++;
+        if (t == YAML_DOCUMENT_START_EVENT && docs == 2) {
             *ret_pos = pos_from_mark(mark);
             break;
         }

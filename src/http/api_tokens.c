@@ -34,7 +34,9 @@ void vg_api_tokens_create(struct vg_req *req)
     struct vg_body b;
     vg_body_init(&b, obj);
     static const char *const fields[] = {"name", "expires_in_days", NULL};
-    vg_body_only_keys(&b, fields, NULL);
+    static const char *const ignored[] = {"id",         "user_id",    "username",
+                                          "created_at", "expires_at", "last_used_at", NULL};
+    vg_body_only_keys(&b, fields, ignored);
     const char *name = NULL;
     unsigned days = 0;
     vg_body_string(&b, "name", VG_TOKEN_NAME_MAX - 1, true, &name);

@@ -126,7 +126,8 @@ void vg_api_users_update(struct vg_req *req)
         json_object_foreach(obj, key, v)
         {
             (void)v;
-            if (strcmp(key, "password") != 0 && strcmp(key, "current_password") != 0) {
+            if (strcmp(key, "password") != 0 && strcmp(key, "current_password") != 0 &&
+                strcmp(key, "id") != 0 && strcmp(key, "created_at") != 0) {
                 vg_reply_error(req, 403, "forbidden", "you may only change your own password");
                 goto out;
             }

@@ -19,6 +19,7 @@
 
 #define HEADERS_MAX (16 * 1024)
 #define IDLE_TIMEOUT_S 60
+#define BODY_HARD_MIN (4 * 1024 * 1024)
 
 struct vg_http {
     struct vg_app *app;
@@ -130,9 +131,11 @@ int vg_http_start(struct vg_app *app, struct vg_http **ret_http)
         r = -ENOMEM;
         goto out;
     }
-    /* The configured body limit is checked per request (JSON 413); this hard cap
-     * stops libevent from buffering far beyond it. */
-    evhttp_set_max_body_size(h->http, (ev_ssize_t)cfg->max_body_kb * 1024 * 4);
+    /* The configured body limit is checked per request, with a JSON 413. This
+     * hard cap stops libevent from buffering far beyond it; past it libevent
+     * answers 413 itself (not JSON) before reading the body. */
+    ev_ssize_t hard_cap = (ev_ssize_t)cfg->max_body_kb * 1024 * 8;
+    evhttp_set_max_body_size(h->http, hard_cap > BODY_HARD_MIN ? hard_cap : BODY_HARD_MIN);
     evhttp_set_max_headers_size(h->http, HEADERS_MAX);
     evhttp_set_timeout(h->http, IDLE_TIMEOUT_S);
     evhttp_set_allowed_methods(h->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |

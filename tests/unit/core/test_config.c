@@ -481,7 +481,7 @@ Test(config, test_config_counts_list_entries_right_at_every_depth)
     for (int i = 0; i < 17; i++)
         n += snprintf(text + n, sizeof(text) - (size_t)n, "%sstun:x", i ? ", " : "");
     snprintf(text + n, sizeof(text) - (size_t)n, "]\n");
-    expect_text_error(text, "t.yaml:4:126: webrtc.ice_servers[1].urls has more than 16 entries");
+    expect_text_error(text, "t.yaml:4:142: webrtc.ice_servers[1].urls has more than 16 entries");
     expect_text_error("webrtc:\n  ice_servers:\n    - urls: [stun:a]\n"
                       "    - urls: [stun:b, [x]]\n",
                       "t.yaml:4:22: webrtc.ice_servers[1].urls[1] must be a single value, not "
