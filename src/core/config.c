@@ -128,8 +128,8 @@ static const cyaml_schema_field_t server_fields[] = {
     STR("listen", OPT, struct y_server, listen),
     STR("tls_cert", OPT, struct y_server, tls_cert),
     STR("tls_key", OPT, struct y_server, tls_key),
-    CYAML_FIELD_SEQUENCE("cors_origins", OPT_NULL, struct y_server, cors_origins, &string_entry,
-                         0, LIST_MAX),
+    CYAML_FIELD_SEQUENCE("cors_origins", OPT_NULL, struct y_server, cors_origins, &string_entry, 0,
+                         LIST_MAX),
     CYAML_FIELD_SEQUENCE("trusted_proxies", OPT_NULL, struct y_server, trusted_proxies,
                          &string_entry, 0, PROXIES_MAX),
     STR("max_body_kb", OPT, struct y_server, max_body_kb),
@@ -269,7 +269,7 @@ struct frame {
  * nesting level, innermost first, e.g. "  in mapping field 'server' (line: 3,
  * column: 5)". */
 struct capture {
-    char msg[320];
+    char msg[1280]; /* room for any implicit key: YAML caps those at 1024 characters */
     bool have_msg;
     bool in_backtrace;
     bool extra_document;
@@ -286,8 +286,8 @@ static void capture_frame(struct capture *cap, const char *line)
         f.has_pos = true;
     } else if (sscanf(line, "  in mapping field: %47s", f.key) == 1) {
         f.kind = FRAME_FIELD;
-    } else if (sscanf(line, "  in sequence entry '%u' (line: %u, column: %u)", &f.index, &l,
-                      &c) == 3) {
+    } else if (sscanf(line, "  in sequence entry '%u' (line: %u, column: %u)", &f.index, &l, &c) ==
+               3) {
         f.kind = FRAME_ENTRY;
         f.has_pos = true;
     } else if (sscanf(line, "  in sequence entry: %u", &f.index) == 1) {
@@ -377,6 +377,8 @@ struct loader {
     size_t len;
     char *err;
     size_t errlen;
+    bool have_fallback; /* where to point when a path cannot be found */
+    struct vg_config_pos fallback;
 };
 
 static bool locate(struct loader *ld, const struct path *p, enum vg_config_find what,
@@ -411,9 +413,8 @@ static int report(struct loader *ld, const struct vg_config_pos *pos, const char
     return -EINVAL;
 }
 
-__attribute__((format(printf, 4, 5))) static int fail_at(struct loader *ld, const struct path *p,
-                                                         enum vg_config_find what,
-                                                         const char *fmt, ...)
+__attribute__((format(printf, 4, 5))) static int
+fail_at(struct loader *ld, const struct path *p, enum vg_config_find what, const char *fmt, ...)
 {
     char msg[VG_CONFIG_ERR_MAX];
     struct vg_config_pos pos;
@@ -421,7 +422,9 @@ __attribute__((format(printf, 4, 5))) static int fail_at(struct loader *ld, cons
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    return report(ld, locate(ld, p, what, &pos) ? &pos : NULL, msg);
+    if (locate(ld, p, what, &pos))
+        return report(ld, &pos, msg);
+    return report(ld, ld->have_fallback ? &ld->fallback : NULL, msg);
 }
 
 /* "<where> <problem>", positioned at the value. */
@@ -526,6 +529,15 @@ static int cyaml_failure(struct loader *ld, struct capture *cap, cyaml_err_t e)
         else if (f->kind == FRAME_ENTRY && f->index > 0)
             p = path_index(&p, f->index - 1);
     }
+    /* A key libcyaml quoted only in part cannot be found again: fall back on
+     * the mapping it sits in, or on libcyaml's own position. */
+    const struct frame *inner = cap->nframes ? &cap->frames[0] : NULL;
+    if (locate(ld, &p, VG_CONFIG_FIND_VALUE, &ld->fallback)) {
+        ld->have_fallback = true;
+    } else if (inner && inner->has_pos) {
+        ld->fallback = inner->pos;
+        ld->have_fallback = true;
+    }
     path_format(&p, where, sizeof(where));
     char in_where[160];
     snprintf(in_where, sizeof(in_where), "%s%s", p.depth ? " in " : " at the top level", where);
@@ -566,20 +578,12 @@ static int cyaml_failure(struct loader *ld, struct capture *cap, cyaml_err_t e)
         return fail_value(ld, &p, "needs at least %u %s", n2, n2 == 1 ? "entry" : "entries");
 
     /* Anything else: libcyaml's own words at the innermost position it gave. */
-    const struct frame *inner = cap->nframes ? &cap->frames[0] : NULL;
     if (!cap->have_msg) {
         /* Its frames are stale here (seen with a list or mapping as a key). */
         snprintf(arg, sizeof(arg), "unsupported YAML construct (libcyaml: %s)", cyaml_strerror(e));
         return report(ld, inner && inner->has_pos ? &inner->pos : NULL, arg);
     }
-    bool have_pos = locate(ld, &p, VG_CONFIG_FIND_VALUE, &pos);
-    if (!have_pos && inner && inner->has_pos) {
-        pos = inner->pos;
-        have_pos = true;
-    }
-    char msg[VG_CONFIG_ERR_MAX];
-    snprintf(msg, sizeof(msg), "%s%s%s", where, p.depth ? ": " : "", m);
-    return report(ld, have_pos ? &pos : NULL, msg);
+    return fail_at(ld, &p, VG_CONFIG_FIND_VALUE, "%s%s%.300s", where, p.depth ? ": " : "", m);
 }
 
 /* ---- values ---------------------------------------------------------------------------- */
@@ -631,7 +635,8 @@ static int expand_env(struct loader *ld, const struct path *p, const char *in, c
             name[len] = '\0';
             piece = getenv(name);
             if (!piece) {
-                r = fail_at(ld, p, VG_CONFIG_FIND_VALUE, "environment variable %s is not set", name);
+                r = fail_at(ld, p, VG_CONFIG_FIND_VALUE, "environment variable %s is not set",
+                            name);
                 goto out;
             }
             plen = strlen(piece);
@@ -764,9 +769,9 @@ enum kind { K_STR, K_OPT_STR, K_UINT, K_BOOL };
 struct rule {
     const char *key;
     enum kind kind;
-    size_t from;     /* char * in the y_ struct */
-    size_t to;       /* field in the destination struct */
-    size_t to_size;  /* K_UINT: 2 or 4 */
+    size_t from;    /* char * in the y_ struct */
+    size_t to;      /* field in the destination struct */
+    size_t to_size; /* K_UINT: 2 or 4 */
     uint32_t min, max;
 };
 
@@ -798,8 +803,8 @@ static int apply_rules(struct loader *ld, const struct path *base, void *ysec, v
             break;
         case K_UINT:
             if (!parse_uint(*src, rule->min, rule->max, &v)) {
-                r = fail_value(ld, &p, "must be a whole number from %u to %u, not '%s'",
-                               rule->min, rule->max, shorten(*src, sbuf, sizeof(sbuf)));
+                r = fail_value(ld, &p, "must be a whole number from %u to %u, not '%s'", rule->min,
+                               rule->max, shorten(*src, sbuf, sizeof(sbuf)));
             } else if (rule->to_size == sizeof(uint16_t)) {
                 *(uint16_t *)to = (uint16_t)v;
             } else {
@@ -840,12 +845,11 @@ static const struct rule auth_rules[] = {
          max_sessions_per_user, 1, 1000),
     RULE("session_ttl_hours", K_UINT, struct y_auth, session_ttl_hours, C, session_ttl_hours, 1,
          87600),
-    RULE("lockout_attempts", K_UINT, struct y_auth, lockout_attempts, C, lockout_attempts, 1,
-         1000),
+    RULE("lockout_attempts", K_UINT, struct y_auth, lockout_attempts, C, lockout_attempts, 1, 1000),
     RULE("lockout_window_s", K_UINT, struct y_auth, lockout_window_s, C, lockout_window_s, 1,
          86400),
-    RULE("lockout_duration_s", K_UINT, struct y_auth, lockout_duration_s, C, lockout_duration_s,
-         1, 86400),
+    RULE("lockout_duration_s", K_UINT, struct y_auth, lockout_duration_s, C, lockout_duration_s, 1,
+         86400),
 };
 
 static const struct rule webrtc_rules[] = {
@@ -867,8 +871,8 @@ static const struct rule retention_rules[] = {
     RULE("max_storage_gb", K_UINT, struct y_retention, max_storage_gb, C, max_storage_gb, 0,
          1000000),
     RULE("max_age_days", K_UINT, struct y_retention, max_age_days, C, max_age_days, 0, 36500),
-    RULE("min_free_percent", K_UINT, struct y_retention, min_free_percent, C, min_free_percent,
-         0, 99),
+    RULE("min_free_percent", K_UINT, struct y_retention, min_free_percent, C, min_free_percent, 0,
+         99),
     RULE("segment_seconds", K_UINT, struct y_retention, segment_seconds, C, segment_seconds, 1,
          3600),
 };
@@ -907,8 +911,8 @@ static bool port_valid(const char *s, const char *end)
 
 static bool hostname_char(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '-' || c == '_';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '-' || c == '_';
 }
 
 static bool ipv6_valid(const char *s, size_t len)
@@ -1009,8 +1013,10 @@ static int check_server(struct loader *ld, const struct vg_config *cfg)
 
     if (vg_config_parse_listen(cfg->listen, host, sizeof(host), &port) < 0) {
         p = path_key(&server, "listen");
-        return fail_value(ld, &p, "must be HOST:PORT or [IPv6]:PORT with a port from 1 to 65535, "
-                          "not '%s'", shorten(cfg->listen, sbuf, sizeof(sbuf)));
+        return fail_value(ld, &p,
+                          "must be HOST:PORT or [IPv6]:PORT with a port from 1 to 65535, "
+                          "not '%s'",
+                          shorten(cfg->listen, sbuf, sizeof(sbuf)));
     }
     if (!cfg->tls_cert != !cfg->tls_key) {
         p = path_key(&server, cfg->tls_cert ? "tls_cert" : "tls_key");
@@ -1022,7 +1028,8 @@ static int check_server(struct loader *ld, const struct vg_config *cfg)
             continue;
         p = path_key(&server, "cors_origins");
         p = path_index(&p, i);
-        return fail_value(ld, &p, "'%s' is not an origin like https://host[:port] "
+        return fail_value(ld, &p,
+                          "'%s' is not an origin like https://host[:port] "
                           "(no path, no trailing slash)",
                           shorten(cfg->cors_origins[i], sbuf, sizeof(sbuf)));
     }
@@ -1074,7 +1081,8 @@ static int check_webrtc(struct loader *ld, const struct vg_config *cfg)
                 return fail_value(ld, &p, "'%s' must start with stun:, stuns:, turn: or turns:",
                                   shorten(ice->urls[j], sbuf, sizeof(sbuf)));
             if (turn && (!ice->username || !ice->credential))
-                return fail_value(ld, &p, "is a TURN server, which needs username and "
+                return fail_value(ld, &p,
+                                  "is a TURN server, which needs username and "
                                   "credential");
         }
     }
@@ -1109,7 +1117,8 @@ static int check_cameras(struct loader *ld, const struct vg_config *cfg)
         c = path_index(&cams, i);
         p = path_key(&c, "id");
         if (!vg_slug_valid(cam->id))
-            return fail_value(ld, &p, "'%s' is not a valid id: 1 to %d lowercase letters, "
+            return fail_value(ld, &p,
+                              "'%s' is not a valid id: 1 to %d lowercase letters, "
                               "digits and '-', not starting or ending with '-'",
                               shorten(cam->id, sbuf, sizeof(sbuf)), VG_SLUG_MAX - 1);
         for (unsigned j = 0; j < i; j++) {

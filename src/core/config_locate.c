@@ -262,8 +262,7 @@ int vg_config_root_kind(const uint8_t *text, size_t len, enum vg_config_node_kin
     return r;
 }
 
-int vg_config_locate_extra_document(const uint8_t *text, size_t len,
-                                    struct vg_config_pos *ret_pos)
+int vg_config_locate_extra_document(const uint8_t *text, size_t len, struct vg_config_pos *ret_pos)
 {
     struct reader rd;
     unsigned docs = 0;

@@ -72,8 +72,7 @@ int vg_config_root_kind(const uint8_t *text, size_t len, enum vg_config_node_kin
 /* Where a second document starts (or where the text after the first stops
  * parsing). Returns 0, or -ENOENT when there is none, -EINVAL on a syntax error
  * inside the first document, -ENOMEM. */
-int vg_config_locate_extra_document(const uint8_t *text, size_t len,
-                                    struct vg_config_pos *ret_pos);
+int vg_config_locate_extra_document(const uint8_t *text, size_t len, struct vg_config_pos *ret_pos);
 
 /* Where the first alias (*name) is. Returns 0, -ENOENT when there is none,
  * -EINVAL on a syntax error before one, -ENOMEM. */

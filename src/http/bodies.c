@@ -107,6 +107,28 @@ json_t *vg_audit_to_json(const struct vg_audit_entry *e)
                      e->action, "target", e->target, "detail", e->detail);
 }
 
+/* in with a masked password gets the stored one back; a mask that cannot be
+ * resolved (another host or user) is refused rather than stored as a password. */
+static char *unmask_or_fail(struct vg_body *b, const char *key, const char *in,
+                            const char *stored)
+{
+    char *out = vg_url_unmask(in, stored);
+    if (!out) {
+        vg_body_fail(b, "out of memory");
+        return NULL;
+    }
+    const char *pw;
+    size_t len;
+    if (vg_url_password(out, &pw, &len) && len == strlen(VG_MASK) &&
+        memcmp(pw, VG_MASK, len) == 0) {
+        free(out);
+        vg_body_fail(b, "field '%s' has a masked password for another host or user; "
+                        "type the password again", key);
+        return NULL;
+    }
+    return out;
+}
+
 static void url_field(struct vg_body *b, const char *key, bool required, char **field)
 {
     const char *v;
@@ -121,13 +143,11 @@ static void url_field(struct vg_body *b, const char *key, bool required, char **
         vg_body_fail(b, "field '%s': %s", key, reason);
         return;
     }
-    char *url = vg_url_unmask(v, *field);
-    if (!url) {
-        vg_body_fail(b, "out of memory");
-        return;
+    char *url = unmask_or_fail(b, key, v, *field);
+    if (url) {
+        free(*field);
+        *field = url;
     }
-    free(*field);
-    *field = url;
 }
 
 /* A password field: the mask sent back means "unchanged". */
@@ -209,13 +229,11 @@ static void template_field(struct vg_body *b, const char *key, char **field)
         vg_body_fail(b, "field '%s': %s", key, reason);
         return;
     }
-    char *t = vg_url_unmask(v, *field);
-    if (!t) {
-        vg_body_fail(b, "out of memory");
-        return;
+    char *t = unmask_or_fail(b, key, v, *field);
+    if (t) {
+        free(*field);
+        *field = t;
     }
-    free(*field);
-    *field = t;
 }
 
 void vg_nvr_from_body(struct vg_body *b, bool create, struct vg_nvr *n)

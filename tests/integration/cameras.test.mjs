@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 
 import { startDaemon } from '../lib/daemon.mjs';
 import {
-  MASK, adminClient, assertError, assertStatus, createCamera, dbPath, show, sqlite, viewer,
+  MASK, adminClient, assertError, assertStatus, createCamera, dbPath, show, sqlite, storedRowSize, viewer,
 } from '../lib/helpers.mjs';
 
 const CAMERA_FIELDS = ['created_at', 'enabled', 'id', 'main_url', 'name', 'nvr_id', 'password', 'readonly',
@@ -20,8 +20,9 @@ function assertCameraShape(c) {
   assert.ok(c.nvr_id === null || typeof c.nvr_id === 'string');
 }
 
-// Nothing in the database may be the mask itself: a masked value sent back
-// must have been replaced by the stored secret.
+// Nothing in the database may be the mask itself in clear: a masked value sent
+// back must have been replaced by the stored secret. (Sealed values are
+// checked by size: see storedRowSize.)
 async function assertNoMaskStored(d) {
   const dump = await sqlite(dbPath(d), '.dump');
   assert.ok(dump.length > 100, 'database dump is not empty');
@@ -42,10 +43,10 @@ describe('cameras: CRUD, validation, masking', () => {
     const res = await admin.post('/api/cameras', {
       name: 'Front Door',
       zone: 'porch',
-      main_url: 'rtsp://admin:s3cr3t-main@10.0.0.5:554/stream1',
-      sub_url: 'rtsp://admin:s3cr3t-sub@10.0.0.5:554/stream2',
+      main_url: 'rtsp://admin:s3cr3t-mai1@10.0.0.5:554/stream1',
+      sub_url: 'rtsp://admin:s3cr3t-sub1@10.0.0.5:554/stream2',
       username: 'admin',
-      password: 'hunter2-pass',
+      password: 'hunter2-pwd',
     });
     assertStatus(res, 201);
     const c = res.json;
@@ -62,7 +63,7 @@ describe('cameras: CRUD, validation, masking', () => {
     assert.equal(c.source, 'api');
     assert.equal(c.readonly, false);
     assert.equal(c.nvr_id, null);
-    for (const s of ['s3cr3t-main', 's3cr3t-sub', 'hunter2-pass']) assert.ok(!res.text.includes(s), `${s} leaked`);
+    for (const s of ['s3cr3t-mai1', 's3cr3t-sub1', 'hunter2-pwd']) assert.ok(!res.text.includes(s), `${s} leaked`);
 
     const one = await admin.get('/api/cameras/front-door');
     assertStatus(one, 200);
@@ -71,7 +72,7 @@ describe('cameras: CRUD, validation, masking', () => {
     assertStatus(list, 200);
     assert.ok(list.json.some((x) => x.id === 'front-door'));
     for (const x of list.json) assertCameraShape(x);
-    for (const s of ['s3cr3t-main', 's3cr3t-sub', 'hunter2-pass']) {
+    for (const s of ['s3cr3t-mai1', 's3cr3t-sub1', 'hunter2-pwd']) {
       assert.ok(!one.text.includes(s) && !list.text.includes(s), `${s} leaked`);
     }
   });
@@ -126,6 +127,7 @@ describe('cameras: CRUD, validation, masking', () => {
 
   it('PUT is a partial update; masked values sent back keep the stored secret', async () => {
     const before1 = (await admin.get('/api/cameras/front-door')).json;
+    const size0 = await storedRowSize(d, 'cameras', 'front-door');
     const r1 = await admin.put('/api/cameras/front-door', { name: 'Front door 2' });
     assertStatus(r1, 200);
     assert.equal(r1.json.name, 'Front door 2');
@@ -133,14 +135,19 @@ describe('cameras: CRUD, validation, masking', () => {
       assert.deepEqual(r1.json[k], before1[k], `${k} kept by a partial PUT`);
     }
     assert.equal(r1.json.id, 'front-door', 'id does not change with the name');
+    const size1 = await storedRowSize(d, 'cameras', 'front-door');
+    assert.equal(size1, size0 + 2, 'only the name (2 characters longer) changed in the stored row');
 
-    // Send the whole masked object back, read-only fields included.
-    const echo = await admin.put('/api/cameras/front-door', { ...r1.json, zone: 'garden' });
+    // Send the whole masked object back, read-only fields included (the zone
+    // changes to one of the same length).
+    const echo = await admin.put('/api/cameras/front-door', { ...r1.json, zone: 'patio' });
     assertStatus(echo, 200, 'PUT of a GET answer (read-only fields accepted)');
-    assert.equal(echo.json.zone, 'garden');
+    assert.equal(echo.json.zone, 'patio');
     assert.equal(echo.json.main_url, before1.main_url);
     assert.equal(echo.json.password, MASK);
     await assertNoMaskStored(d);
+    assert.equal(await storedRowSize(d, 'cameras', 'front-door'), size1,
+      'masked URL and password sent back: the stored secrets are unchanged (same stored size)');
 
     const r2 = await admin.put('/api/cameras/front-door', { enabled: false, record: true });
     assertStatus(r2, 200);
@@ -155,6 +162,8 @@ describe('cameras: CRUD, validation, masking', () => {
     assert.equal(r3.json.main_url, `rtsp://admin:${MASK}@10.0.0.5:554/stream1`);
     assert.equal(r3.json.password, MASK);
     assert.ok(!r3.text.includes('brand-new-secret') && !r3.text.includes('another-new-secret'));
+    assert.notEqual(await storedRowSize(d, 'cameras', 'front-door'), size1,
+      'new secrets of other lengths change the stored size (the size check above is meaningful)');
 
     const r4 = await admin.put('/api/cameras/front-door', { password: '', sub_url: '' });
     assertStatus(r4, 200);

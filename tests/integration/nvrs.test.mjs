@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
 import { startDaemon } from '../lib/daemon.mjs';
-import { MASK, adminClient, assertError, assertStatus, dbPath, show, sqlite } from '../lib/helpers.mjs';
+import { MASK, adminClient, assertError, assertStatus, dbPath, show, sqlite, storedRowSize } from '../lib/helpers.mjs';
 
 const NVR_FIELDS = ['channels', 'created_at', 'host', 'id', 'name', 'password', 'port', 'sub_template',
   'template', 'updated_at', 'username', 'vendor', 'zone'].sort();
@@ -185,18 +185,24 @@ describe('NVR import', () => {
       assert.equal(c.main_url, `rtsp://admin:${MASK}@10.0.0.50:8554/Streaming/Channels/${ch}01`);
       assert.equal(c.sub_url, `rtsp://admin:${MASK}@10.0.0.50:8554/Streaming/Channels/${ch}02`);
     }
-    const cred = await admin.put('/api/nvrs/nvr1', { username: 'operator', password: 'new-nvr-pass' });
+    const cred = await admin.put('/api/nvrs/nvr1', { username: 'operator', password: 'new-nvr-pas' });
     assertStatus(cred, 200);
     assert.equal(cred.json.username, 'operator');
     assert.equal((await cam('nvr1-ch2')).main_url, `rtsp://operator:${MASK}@10.0.0.50:8554/Streaming/Channels/201`);
-    assert.ok(!(await admin.get('/api/cameras')).text.includes('new-nvr-pass'));
+    assert.ok(!(await admin.get('/api/cameras')).text.includes('new-nvr-pas'));
 
-    const echo = await admin.put('/api/nvrs/nvr1', { ...cred.json, name: 'Garage NVR 2' });
+    const nvrSize = await storedRowSize(d, 'nvrs', 'nvr1');
+    const camSize = await storedRowSize(d, 'cameras', 'nvr1-ch2');
+    // Send the masked object back, with a name of the same length.
+    const echo = await admin.put('/api/nvrs/nvr1', { ...cred.json, name: 'Garage NVX' });
     assertStatus(echo, 200, 'PUT of a GET answer');
-    assert.equal(echo.json.name, 'Garage NVR 2');
+    assert.equal(echo.json.name, 'Garage NVX');
     assert.equal(echo.json.password, MASK);
     const dump = await sqlite(dbPath(d), '.dump');
-    assert.ok(!dump.includes(MASK), 'the mask "********" was stored instead of the secret');
+    assert.ok(!dump.includes(MASK), 'the mask "********" was stored in clear instead of the secret');
+    assert.equal(await storedRowSize(d, 'nvrs', 'nvr1'), nvrSize, 'stored NVR password unchanged (same stored size)');
+    assert.equal(await storedRowSize(d, 'cameras', 'nvr1-ch2'), camSize,
+      'regenerated camera URLs still carry the real password (same stored size)');
 
     const unk = await admin.put('/api/nvrs/nvr1', { firmware: '1.0' });
     assertError(unk, 400, 'bad_request');

@@ -94,4 +94,14 @@ export function dbPath(d) {
   return path.join(d.stateDir, 'vigil.db');
 }
 
+// Length of a stored row as text (SELECT *). Secrets are stored sealed, but a
+// sealed value's length follows the length of its plaintext: when a masked
+// value sent back is stored instead of the secret (of a length differing from
+// 8 by a multiple of 3), the row changes size.
+export async function storedRowSize(d, table, id) {
+  const out = (await sqlite(dbPath(d), `SELECT * FROM ${table} WHERE id = '${id}';`)).trim();
+  assert.ok(out.length > 0, `row ${table}/${id} found in the database`);
+  return out.length;
+}
+
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

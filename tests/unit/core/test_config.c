@@ -24,8 +24,8 @@ static struct vg_config *load_text_ok(const char *text)
 {
     char err[VG_CONFIG_ERR_MAX] = "unset";
     struct vg_config *cfg = NULL;
-    int r = vg_config_load_buffer("t.yaml", (const uint8_t *)text, strlen(text), err,
-                                  sizeof(err), &cfg);
+    int r = vg_config_load_buffer("t.yaml", (const uint8_t *)text, strlen(text), err, sizeof(err),
+                                  &cfg);
     cr_assert_eq(r, 0, "loading <<%s>> failed: %d %s", text, r, err);
     cr_assert_not_null(cfg);
     return cfg;
@@ -63,8 +63,8 @@ static void expect_text_error(const char *text, const char *expected)
 {
     char err[VG_CONFIG_ERR_MAX];
     struct vg_config *cfg = NULL;
-    int r = vg_config_load_buffer("t.yaml", (const uint8_t *)text, strlen(text), err,
-                                  sizeof(err), &cfg);
+    int r = vg_config_load_buffer("t.yaml", (const uint8_t *)text, strlen(text), err, sizeof(err),
+                                  &cfg);
     cr_assert_eq(r, -EINVAL, "<<%s>>: got %d (%s)", text, r, err);
     cr_assert_null(cfg);
     cr_assert_str_eq(err, expected);
@@ -271,8 +271,8 @@ Test(config, test_config_example_file_names_its_unset_variables)
     struct vg_config *cfg = NULL;
     cr_assert_eq(vg_config_load_file(EXAMPLE, err, sizeof(err), &cfg), -EINVAL);
     cr_assert_null(cfg);
-    cr_assert_not_null(strstr(err, ": environment variable VIGIL_TURN_CREDENTIAL is not set"),
-                       "%s", err);
+    cr_assert_not_null(strstr(err, ": environment variable VIGIL_TURN_CREDENTIAL is not set"), "%s",
+                       err);
 }
 
 Test(config, test_config_empty_optional_strings_become_null)
@@ -292,9 +292,10 @@ Test(config, test_config_empty_optional_strings_become_null)
 
 Test(config, test_config_accepts_yes_no_on_off_booleans)
 {
-    struct vg_config *cfg = load_text_ok("mqtt: {enabled: yes}\n"
-                                         "cameras:\n"
-                                         "  - {id: a, main_url: 'demo:1', enabled: off, record: On}\n");
+    struct vg_config *cfg =
+        load_text_ok("mqtt: {enabled: yes}\n"
+                     "cameras:\n"
+                     "  - {id: a, main_url: 'demo:1', enabled: off, record: On}\n");
     cr_assert(cfg->mqtt_enabled);
     cr_assert(!cfg->cameras[0].enabled);
     cr_assert(cfg->cameras[0].record);
@@ -303,9 +304,10 @@ Test(config, test_config_accepts_yes_no_on_off_booleans)
 
 Test(config, test_config_accepts_range_limits)
 {
-    struct vg_config *cfg = load_text_ok("server: {max_body_kb: 16384}\n"
-                                         "webrtc: {udp_port: 65535, tcp_port: 1}\n"
-                                         "retention: {min_free_percent: 99, segment_seconds: 3600}\n");
+    struct vg_config *cfg =
+        load_text_ok("server: {max_body_kb: 16384}\n"
+                     "webrtc: {udp_port: 65535, tcp_port: 1}\n"
+                     "retention: {min_free_percent: 99, segment_seconds: 3600}\n");
     cr_assert_eq(cfg->max_body_kb, 16384);
     cr_assert_eq(cfg->webrtc_udp_port, 65535);
     cr_assert_eq(cfg->webrtc_tcp_port, 1);
@@ -319,7 +321,8 @@ Test(config, test_config_expands_environment_variables_in_strings)
 {
     setenv("VIGIL_TEST_HOST", "10.1.2.3", 1);
     setenv("VIGIL_TEST_PORT", "8081", 1);
-    struct vg_config *cfg = load_text_ok("server:\n  listen: ${VIGIL_TEST_HOST}:${VIGIL_TEST_PORT}\n");
+    struct vg_config *cfg =
+        load_text_ok("server:\n  listen: ${VIGIL_TEST_HOST}:${VIGIL_TEST_PORT}\n");
     cr_assert_str_eq(cfg->listen, "10.1.2.3:8081");
     vg_config_free(cfg);
 }
@@ -420,7 +423,8 @@ Test(config, test_config_rejects_list_for_string)
 
 Test(config, test_config_rejects_scalar_for_section)
 {
-    expect_file_error("wrong_type_section.yaml", ":1:7: mqtt must be a mapping, not a single value");
+    expect_file_error("wrong_type_section.yaml",
+                      ":1:7: mqtt must be a mapping, not a single value");
 }
 
 Test(config, test_config_rejects_non_boolean)
@@ -443,7 +447,8 @@ Test(config, test_config_rejects_duplicate_key_at_second_occurrence)
 
 Test(config, test_config_rejects_camera_without_main_url)
 {
-    expect_file_error("missing_main_url.yaml", ":4:5: missing required key 'main_url' in cameras[1]");
+    expect_file_error("missing_main_url.yaml",
+                      ":4:5: missing required key 'main_url' in cameras[1]");
 }
 
 Test(config, test_config_rejects_ice_server_without_urls)
@@ -476,8 +481,9 @@ Test(config, test_config_rejects_wrong_item_type_in_list)
 Test(config, test_config_counts_list_entries_right_at_every_depth)
 {
     char text[512];
-    int n = snprintf(text, sizeof(text), "webrtc:\n  ice_servers:\n    - urls: [stun:a]\n"
-                                         "    - urls: [");
+    int n = snprintf(text, sizeof(text),
+                     "webrtc:\n  ice_servers:\n    - urls: [stun:a]\n"
+                     "    - urls: [");
     for (int i = 0; i < 17; i++)
         n += snprintf(text + n, sizeof(text) - (size_t)n, "%sstun:x", i ? ", " : "");
     snprintf(text + n, sizeof(text) - (size_t)n, "]\n");
@@ -684,9 +690,9 @@ Test(config, test_config_rejects_file_over_1_mib)
     memset(text, '#', len);
     char err[VG_CONFIG_ERR_MAX];
     struct vg_config *cfg = NULL;
-    cr_assert_eq(vg_config_load_buffer("big.yaml", (const uint8_t *)text, len, err, sizeof(err),
-                                       &cfg),
-                 -EFBIG);
+    cr_assert_eq(
+        vg_config_load_buffer("big.yaml", (const uint8_t *)text, len, err, sizeof(err), &cfg),
+        -EFBIG);
     cr_assert_str_eq(err, "big.yaml: file is larger than 1 MiB");
     free(text);
 }
@@ -753,10 +759,10 @@ Test(config, test_config_parse_listen_splits_host_and_port)
 
 Test(config, test_config_parse_listen_rejects_malformed_addresses)
 {
-    const char *bad[] = {"",           "8080",        ":8080",         "host:",    "host:0",
-                         "host:65536", "host:80x",    "host:+80",      "::1:8080", "[::1]8080",
-                         "[::1:8080",  "[nope]:8080", "a b:80",        "h:1:2",    "[]:80",
-                         "host:123456"};
+    const char *bad[] = {
+        "",         "8080",     ":8080",    "host:",      "host:0",    "host:65536",
+        "host:80x", "host:+80", "::1:8080", "[::1]8080",  "[::1:8080", "[nope]:8080",
+        "a b:80",   "h:1:2",    "[]:80",    "host:123456"};
     char host[64];
     uint16_t port = 7;
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
@@ -805,7 +811,8 @@ static int locate(const struct vg_config_step *path, size_t depth, enum vg_confi
 Test(config, test_config_locate_finds_nested_values_and_keys)
 {
     struct vg_config_pos pos = {0};
-    const struct vg_config_step main_url[] = {{.key = "cameras"}, {.index = 2}, {.key = "main_url"}};
+    const struct vg_config_step main_url[] = {
+        {.key = "cameras"}, {.index = 2}, {.key = "main_url"}};
     cr_assert_eq(locate(main_url, 3, VG_CONFIG_FIND_VALUE, &pos), 0);
     cr_assert_eq(pos.line, 8);
     cr_assert_eq(pos.col, 15);
@@ -836,7 +843,8 @@ Test(config, test_config_locate_reports_missing_nodes)
     struct vg_config_pos pos = {0};
     const struct vg_config_step past_end[] = {{.key = "cameras"}, {.index = 3}};
     const struct vg_config_step no_key[] = {{.key = "storage"}};
-    const struct vg_config_step into_scalar[] = {{.key = "server"}, {.key = "listen"}, {.index = 0}};
+    const struct vg_config_step into_scalar[] = {
+        {.key = "server"}, {.key = "listen"}, {.index = 0}};
     const struct vg_config_step wrong_kind[] = {{.index = 0}};
     cr_assert_eq(locate(past_end, 2, VG_CONFIG_FIND_VALUE, &pos), -ENOENT);
     cr_assert_eq(locate(no_key, 1, VG_CONFIG_FIND_VALUE, &pos), -ENOENT);

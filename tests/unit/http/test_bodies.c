@@ -901,3 +901,14 @@ Test(bodies, uint_reader_refuses_values_outside_the_range_without_wrapping)
     cr_expect_not(b.failed, "an absent optional field failed");
     json_decref(o);
 }
+
+Test(bodies, camera_update_refuses_a_masked_password_moved_to_another_host)
+{
+    struct vg_camera c = stored_camera();
+    struct result r =
+        camera_body("{\"main_url\": \"rtsp://admin:********@attacker.example/x\"}", false, &c);
+    cr_expect(r.failed);
+    cr_expect(strstr(r.err, "type the password again") != NULL, "got: %s", r.err);
+    cr_expect(strstr(c.main_url, "attacker") == NULL, "stored URL unchanged: %s", c.main_url);
+    vg_camera_done(&c);
+}
