@@ -192,7 +192,8 @@ async function launch(d, childEnv) {
   d.proc = proc;
   d.exited = null;
   const exitPromise = new Promise((resolve) => {
-    proc.on('exit', (code, signal) => {
+    proc.on('close', (code, signal) => {
+      // 'close' comes after stderr has ended, so sanitizer reports are complete.
       livePids.delete(proc.pid);
       d.exited = { code, signal };
       resolve(d.exited);
@@ -266,7 +267,21 @@ async function stopProc(d, signal) {
   });
   const res = await Promise.race([d._exitPromise, killer.then(() => d._exitPromise)]);
   clearTimeout(timer);
+  checkSanitizers(d);
   return { code: res.code, signal: res.signal, ms: Date.now() - t0 };
+}
+
+// Under the ASan/UBSan build a report on stderr (a leak at exit, a bad access,
+// undefined behaviour) fails the test that stopped the daemon.
+const SANITIZER_REPORT = /ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:/;
+
+function checkSanitizers(d) {
+  const text = d.stderr();
+  const m = text.match(SANITIZER_REPORT);
+  if (m) {
+    const at = text.indexOf(m[0]);
+    throw new Error(`sanitizer report from vigil (pid ${d.pid}):\n${text.slice(Math.max(0, at - 200), at + 3000)}`);
+  }
 }
 
 // ---------------------------------------------------------------------------
