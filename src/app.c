@@ -71,8 +71,8 @@ static int create_first_admin(struct vg_app *app)
     const char *env = getenv("VIGIL_ADMIN_PASSWORD");
     if (env && env[0]) {
         if (vg_strlcpy(password, sizeof(password), env) < 0 || strlen(env) < VG_PASSWORD_MIN) {
-            vg_error("app", "VIGIL_ADMIN_PASSWORD must have %d to %d characters",
-                     VG_PASSWORD_MIN, VG_PASSWORD_MAX);
+            vg_error("app", "VIGIL_ADMIN_PASSWORD must have %d to %d characters", VG_PASSWORD_MIN,
+                     VG_PASSWORD_MAX);
             return -EINVAL;
         }
     } else {
@@ -105,8 +105,8 @@ out:
 
 static int camera_from_config(const struct vg_config_camera *cc, struct vg_camera *c)
 {
-    *c = (struct vg_camera){.enabled = cc->enabled, .record = cc->record,
-                            .source = VG_CAMERA_CONFIG};
+    *c = (struct vg_camera){
+        .enabled = cc->enabled, .record = cc->record, .source = VG_CAMERA_CONFIG};
     vg_strlcpy(c->id, sizeof(c->id), cc->id);
     c->name = strdup(cc->name ? cc->name : cc->id);
     c->zone = strdup(cc->zone ? cc->zone : "");
@@ -142,8 +142,8 @@ static int camera_demo(unsigned n, struct vg_camera *c)
 static int sync_declared_cameras(struct vg_app *app)
 {
     const struct vg_config *cfg = app->cfg;
-    unsigned total = cfg->cameras_count > app->demo_cameras ? cfg->cameras_count
-                                                            : app->demo_cameras;
+    unsigned total =
+        cfg->cameras_count > app->demo_cameras ? cfg->cameras_count : app->demo_cameras;
     const char **keep = calloc(total + 1, sizeof(*keep));
     struct vg_camera *cams = calloc(total + 1, sizeof(*cams));
     int r = keep && cams ? 0 : -ENOMEM;

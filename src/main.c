@@ -82,9 +82,12 @@ int main(int argc, char **argv)
         return cmd_routes();
 
     static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'},    {"listen", required_argument, NULL, 'l'},
-        {"state-dir", required_argument, NULL, 's'}, {"demo", required_argument, NULL, 'd'},
-        {"version", no_argument, NULL, 'V'},         {"help", no_argument, NULL, 'h'},
+        {"config", required_argument, NULL, 'c'},
+        {"listen", required_argument, NULL, 'l'},
+        {"state-dir", required_argument, NULL, 's'},
+        {"demo", required_argument, NULL, 'd'},
+        {"version", no_argument, NULL, 'V'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *config_path = NULL, *listen = NULL, *state_dir = NULL;

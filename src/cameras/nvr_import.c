@@ -119,8 +119,7 @@ int vg_nvr_cameras_sync(struct vg_db *db, const struct vg_secretbox *box, const 
     return 0;
 }
 
-int vg_nvr_cameras_refresh(struct vg_db *db, const struct vg_secretbox *box,
-                           const struct vg_nvr *n)
+int vg_nvr_cameras_refresh(struct vg_db *db, const struct vg_secretbox *box, const struct vg_nvr *n)
 {
     struct vg_camera *cams = NULL;
     size_t count = 0;

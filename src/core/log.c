@@ -31,8 +31,8 @@ int vg_log_parse_level(const char *name, enum vg_log_level *ret_level)
     return -EINVAL;
 }
 
-void vg_log_write(enum vg_log_level level, const char *module, const char *camera,
-                  const char *fmt, ...)
+void vg_log_write(enum vg_log_level level, const char *module, const char *camera, const char *fmt,
+                  ...)
 {
     if (level < min_level)
         return;
@@ -59,6 +59,6 @@ void vg_log_write(enum vg_log_level level, const char *module, const char *camer
         fprintf(stderr, "%s.%03ldZ %-5s %s camera=%s: %s\n", when, ts.tv_nsec / 1000000,
                 level_names[level], module, camera, msg);
     else
-        fprintf(stderr, "%s.%03ldZ %-5s %s: %s\n", when, ts.tv_nsec / 1000000,
-                level_names[level], module, msg);
+        fprintf(stderr, "%s.%03ldZ %-5s %s: %s\n", when, ts.tv_nsec / 1000000, level_names[level],
+                module, msg);
 }

@@ -9,8 +9,8 @@ void vg_log_set_level(enum vg_log_level level);
 int vg_log_parse_level(const char *name, enum vg_log_level *ret_level);
 
 /* camera may be NULL. Never fails; output goes to stderr. */
-void vg_log_write(enum vg_log_level level, const char *module, const char *camera,
-                  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void vg_log_write(enum vg_log_level level, const char *module, const char *camera, const char *fmt,
+                  ...) __attribute__((format(printf, 4, 5)));
 
 #define vg_debug(mod, ...) vg_log_write(VG_LOG_DEBUG, mod, NULL, __VA_ARGS__)
 #define vg_info(mod, ...) vg_log_write(VG_LOG_INFO, mod, NULL, __VA_ARGS__)

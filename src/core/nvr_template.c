@@ -15,9 +15,9 @@ static const struct {
     [VG_NVR_HIKVISION] = {"hikvision",
                           "rtsp://{user}:{pass}@{ip}:{port}/Streaming/Channels/{channel}01",
                           "rtsp://{user}:{pass}@{ip}:{port}/Streaming/Channels/{channel}02"},
-    [VG_NVR_DAHUA] = {"dahua",
-                      "rtsp://{user}:{pass}@{ip}:{port}/cam/realmonitor?channel={channel}&subtype=0",
-                      "rtsp://{user}:{pass}@{ip}:{port}/cam/realmonitor?channel={channel}&subtype=1"},
+    [VG_NVR_DAHUA] =
+        {"dahua", "rtsp://{user}:{pass}@{ip}:{port}/cam/realmonitor?channel={channel}&subtype=0",
+         "rtsp://{user}:{pass}@{ip}:{port}/cam/realmonitor?channel={channel}&subtype=1"},
     [VG_NVR_GENERIC] = {"generic", NULL, NULL},
 };
 

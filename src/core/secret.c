@@ -15,8 +15,7 @@ int vg_secret_token(const char *prefix, char *out, size_t outlen)
     unsigned char raw[32];
     char b64[sodium_base64_ENCODED_LEN(sizeof(raw), sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
     randombytes_buf(raw, sizeof(raw));
-    sodium_bin2base64(b64, sizeof(b64), raw, sizeof(raw),
-                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    sodium_bin2base64(b64, sizeof(b64), raw, sizeof(raw), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
     sodium_memzero(raw, sizeof(raw));
     int n = snprintf(out, outlen, "%s%s", prefix, b64);
     sodium_memzero(b64, sizeof(b64));

@@ -14,8 +14,8 @@ static size_t scheme_len(const char *url)
 {
     size_t n = 0;
     while ((url[n] >= 'a' && url[n] <= 'z') || (url[n] >= 'A' && url[n] <= 'Z') ||
-           (n > 0 && ((url[n] >= '0' && url[n] <= '9') || url[n] == '+' || url[n] == '.' ||
-                      url[n] == '-')))
+           (n > 0 &&
+            ((url[n] >= '0' && url[n] <= '9') || url[n] == '+' || url[n] == '.' || url[n] == '-')))
         n++;
     return url[n] == ':' ? n : 0;
 }

@@ -4,8 +4,7 @@
 #include "http/router.h"
 
 /* Records an audit entry for req's user and address. detail may be NULL. */
-void vg_api_audit(struct vg_req *req, const char *action, const char *target,
-                  const char *detail);
+void vg_api_audit(struct vg_req *req, const char *action, const char *target, const char *detail);
 
 void vg_api_health(struct vg_req *req);
 void vg_api_openapi(struct vg_req *req);

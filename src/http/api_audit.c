@@ -6,8 +6,7 @@
 #include "http/reply.h"
 #include "app.h"
 
-void vg_api_audit(struct vg_req *req, const char *action, const char *target,
-                  const char *detail)
+void vg_api_audit(struct vg_req *req, const char *action, const char *target, const char *detail)
 {
     int r = vg_audit_add(req->app->db, req->user.id ? req->user.username : "", req->ip, action,
                          target ? target : "", detail ? detail : "");

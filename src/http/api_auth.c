@@ -28,8 +28,8 @@ static void reply_locked(struct vg_req *req, unsigned seconds)
     char retry[16];
     snprintf(retry, sizeof(retry), "%u", seconds);
     evhttp_add_header(evhttp_request_get_output_headers(req->ev), "Retry-After", retry);
-    vg_reply_error(req, 429, "too_many_requests",
-                   "too many failed logins; try again in %u seconds", seconds);
+    vg_reply_error(req, 429, "too_many_requests", "too many failed logins; try again in %u seconds",
+                   seconds);
 }
 
 void vg_api_login(struct vg_req *req)
@@ -94,8 +94,9 @@ void vg_api_login(struct vg_req *req)
     vg_info("auth", "user '%s' logged in from %s", user.username, req->ip);
     /* The audit entry names the user who just logged in. */
     vg_audit_add(app->db, user.username, req->ip, "login", user.username, "");
-    vg_reply_json(req, 200, json_pack("{s:o,s:s}", "user", vg_user_to_json(&user), "csrf_token",
-                                      s.csrf_token));
+    vg_reply_json(
+        req, 200,
+        json_pack("{s:o,s:s}", "user", vg_user_to_json(&user), "csrf_token", s.csrf_token));
 out:
     vg_user_done(&user);
     json_decref(obj);

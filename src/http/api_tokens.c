@@ -34,8 +34,8 @@ void vg_api_tokens_create(struct vg_req *req)
     struct vg_body b;
     vg_body_init(&b, obj);
     static const char *const fields[] = {"name", "expires_in_days", NULL};
-    static const char *const ignored[] = {"id",         "user_id",    "username",
-                                          "created_at", "expires_at", "last_used_at", NULL};
+    static const char *const ignored[] = {"id",         "user_id",      "username", "created_at",
+                                          "expires_at", "last_used_at", NULL};
     vg_body_only_keys(&b, fields, ignored);
     const char *name = NULL;
     unsigned days = 0;

@@ -123,8 +123,7 @@ void vg_api_users_update(struct vg_req *req)
     if (!admin) {
         const char *key;
         json_t *v;
-        json_object_foreach(obj, key, v)
-        {
+        json_object_foreach (obj, key, v) {
             (void)v;
             if (strcmp(key, "password") != 0 && strcmp(key, "current_password") != 0 &&
                 strcmp(key, "id") != 0 && strcmp(key, "created_at") != 0) {
@@ -145,8 +144,7 @@ void vg_api_users_update(struct vg_req *req)
         goto out;
     }
     bool changing_password = json_object_get(obj, "password") != NULL;
-    if (changing_password && self &&
-        (!current || !vg_password_verify(u.password_hash, current))) {
+    if (changing_password && self && (!current || !vg_password_verify(u.password_hash, current))) {
         vg_reply_error(req, 403, "forbidden",
                        "give your current password in 'current_password' to change it");
         goto out;

@@ -33,8 +33,8 @@ void vg_auth_client_ip(struct vg_req *req)
     const struct vg_config *cfg = req->app->cfg;
     if (!cfg->trusted_proxies_count || !trusted_proxy(cfg, req->ip))
         return;
-    const char *xff = evhttp_find_header(evhttp_request_get_input_headers(req->ev),
-                                         "X-Forwarded-For");
+    const char *xff =
+        evhttp_find_header(evhttp_request_get_input_headers(req->ev), "X-Forwarded-For");
     if (!xff || strlen(xff) > 2048)
         return;
     /* Walk right to left: each trusted hop vouches for the address before it. */
@@ -126,8 +126,7 @@ int vg_auth_identify(struct vg_req *req)
 
 bool vg_auth_csrf_ok(struct vg_req *req)
 {
-    const char *got = evhttp_find_header(evhttp_request_get_input_headers(req->ev),
-                                         "X-CSRF-Token");
+    const char *got = evhttp_find_header(evhttp_request_get_input_headers(req->ev), "X-CSRF-Token");
     return got && req->csrf_token[0] && vg_secret_equal(got, req->csrf_token);
 }
 

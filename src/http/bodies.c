@@ -6,9 +6,9 @@
 #include "core/url.h"
 #include "core/util.h"
 
-static const char *const readonly_fields[] = {"created_at", "updated_at", "source", "readonly",
-                                              "nvr_id", "nvr_channel", "cameras_added",
-                                              "status", "sub_status", NULL};
+static const char *const readonly_fields[] = {
+    "created_at",  "updated_at",    "source", "readonly",   "nvr_id",
+    "nvr_channel", "cameras_added", "status", "sub_status", NULL};
 
 static json_t *time_or_null(int64_t t)
 {
@@ -40,11 +40,10 @@ json_t *vg_camera_to_json(const struct vg_camera *c)
     json_t *o = NULL;
     if (main_url && sub_url)
         o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:b,s:s,s:o,s:b,s:o,s:o}", "id", c->id,
-                      "name", c->name ? c->name : "", "zone", c->zone ? c->zone : "",
-                      "main_url", main_url, "sub_url", sub_url, "username",
-                      c->username ? c->username : "", "password", masked(c->password),
-                      "enabled", c->enabled, "record", c->record, "source",
-                      vg_camera_source_name(c->source), "nvr_id",
+                      "name", c->name ? c->name : "", "zone", c->zone ? c->zone : "", "main_url",
+                      main_url, "sub_url", sub_url, "username", c->username ? c->username : "",
+                      "password", masked(c->password), "enabled", c->enabled, "record", c->record,
+                      "source", vg_camera_source_name(c->source), "nvr_id",
                       c->nvr_id[0] ? json_string(c->nvr_id) : json_null(), "readonly",
                       vg_camera_readonly(c), "created_at", time_or_null(c->created_at),
                       "updated_at", time_or_null(c->updated_at));
@@ -72,13 +71,13 @@ json_t *vg_nvr_to_json(const struct vg_nvr *n)
     char *tsub = template_masked(n->template_sub);
     json_t *o = NULL;
     if (tmain && tsub)
-        o = json_pack("{s:s,s:s,s:s,s:s,s:i,s:s,s:s,s:i,s:s,s:s,s:s,s:o,s:o}", "id", n->id,
-                      "name", n->name ? n->name : "", "vendor", vg_nvr_vendor_name(n->vendor),
-                      "host", n->host ? n->host : "", "port", (int)n->port, "username",
-                      n->username ? n->username : "", "password", masked(n->password),
-                      "channels", (int)n->channels, "template", tmain, "sub_template", tsub,
-                      "zone", n->zone ? n->zone : "", "created_at",
-                      time_or_null(n->created_at), "updated_at", time_or_null(n->updated_at));
+        o = json_pack("{s:s,s:s,s:s,s:s,s:i,s:s,s:s,s:i,s:s,s:s,s:s,s:o,s:o}", "id", n->id, "name",
+                      n->name ? n->name : "", "vendor", vg_nvr_vendor_name(n->vendor), "host",
+                      n->host ? n->host : "", "port", (int)n->port, "username",
+                      n->username ? n->username : "", "password", masked(n->password), "channels",
+                      (int)n->channels, "template", tmain, "sub_template", tsub, "zone",
+                      n->zone ? n->zone : "", "created_at", time_or_null(n->created_at),
+                      "updated_at", time_or_null(n->updated_at));
     free(tmain);
     free(tsub);
     return o;
@@ -86,10 +85,10 @@ json_t *vg_nvr_to_json(const struct vg_nvr *n)
 
 json_t *vg_user_to_json(const struct vg_user *u)
 {
-    return json_pack("{s:I,s:s,s:s,s:o,s:o,s:o}", "id", (json_int_t)u->id, "username",
-                     u->username, "role", vg_role_name(u->role), "cameras",
-                     strlist_to_json(&u->cameras), "zones", strlist_to_json(&u->zones),
-                     "created_at", time_or_null(u->created_at));
+    return json_pack("{s:I,s:s,s:s,s:o,s:o,s:o}", "id", (json_int_t)u->id, "username", u->username,
+                     "role", vg_role_name(u->role), "cameras", strlist_to_json(&u->cameras),
+                     "zones", strlist_to_json(&u->zones), "created_at",
+                     time_or_null(u->created_at));
 }
 
 json_t *vg_token_to_json(const struct vg_token *t)
@@ -109,8 +108,7 @@ json_t *vg_audit_to_json(const struct vg_audit_entry *e)
 
 /* in with a masked password gets the stored one back; a mask that cannot be
  * resolved (another host or user) is refused rather than stored as a password. */
-static char *unmask_or_fail(struct vg_body *b, const char *key, const char *in,
-                            const char *stored)
+static char *unmask_or_fail(struct vg_body *b, const char *key, const char *in, const char *stored)
 {
     char *out = vg_url_unmask(in, stored);
     if (!out) {
@@ -122,8 +120,10 @@ static char *unmask_or_fail(struct vg_body *b, const char *key, const char *in,
     if (vg_url_password(out, &pw, &len) && len == strlen(VG_MASK) &&
         memcmp(pw, VG_MASK, len) == 0) {
         free(out);
-        vg_body_fail(b, "field '%s' has a masked password for another host or user; "
-                        "type the password again", key);
+        vg_body_fail(b,
+                     "field '%s' has a masked password for another host or user; "
+                     "type the password again",
+                     key);
         return NULL;
     }
     return out;
@@ -177,8 +177,10 @@ static void id_field(struct vg_body *b, bool create, char id[VG_SLUG_MAX], size_
         return; /* ids never change; a client sending the object back is fine */
     if (given) {
         if (!vg_slug_valid(v) || strlen(v) > max_len) {
-            vg_body_fail(b, "field 'id' must be 1-%zu characters of a-z, 0-9 and '-', starting "
-                            "with a letter or digit", max_len);
+            vg_body_fail(b,
+                         "field 'id' must be 1-%zu characters of a-z, 0-9 and '-', starting "
+                         "with a letter or digit",
+                         max_len);
             return;
         }
         vg_strlcpy(id, VG_SLUG_MAX, v);
@@ -238,9 +240,9 @@ static void template_field(struct vg_body *b, const char *key, char **field)
 
 void vg_nvr_from_body(struct vg_body *b, bool create, struct vg_nvr *n)
 {
-    static const char *const fields[] = {"id",       "name",     "vendor",   "host",
-                                         "port",     "username", "password", "channels",
-                                         "template", "sub_template", "zone", NULL};
+    static const char *const fields[] = {"id",       "name",         "vendor",   "host",
+                                         "port",     "username",     "password", "channels",
+                                         "template", "sub_template", "zone",     NULL};
     vg_body_only_keys(b, fields, readonly_fields);
     text_field(b, "name", VG_NAME_MAX, &n->name);
     id_field(b, create, n->id, VG_NVR_ID_MAX, n->name);
@@ -256,8 +258,7 @@ void vg_nvr_from_body(struct vg_body *b, bool create, struct vg_nvr *n)
     vg_body_uint(b, "port", 1, 65535, &n->port);
     text_field(b, "username", 128, &n->username);
     secret_field(b, "password", &n->password);
-    if (!vg_body_uint(b, "channels", 1, VG_NVR_CHANNELS_MAX, &n->channels) && create &&
-        !b->failed)
+    if (!vg_body_uint(b, "channels", 1, VG_NVR_CHANNELS_MAX, &n->channels) && create && !b->failed)
         vg_body_fail(b, "field 'channels' is required");
     template_field(b, "template", &n->template_main);
     template_field(b, "sub_template", &n->template_sub);
@@ -275,8 +276,8 @@ void vg_nvr_from_body(struct vg_body *b, bool create, struct vg_nvr *n)
 
 void vg_user_from_body(struct vg_body *b, bool create, struct vg_user *u)
 {
-    static const char *const fields[] = {"username", "password", "current_password", "role",
-                                         "cameras",  "zones",    NULL};
+    static const char *const fields[] = {
+        "username", "password", "current_password", "role", "cameras", "zones", NULL};
     static const char *const ignored[] = {"id", "created_at", NULL};
     vg_body_only_keys(b, fields, ignored);
     const char *v;

@@ -38,8 +38,7 @@ void vg_body_only_keys(struct vg_body *b, const char *const *allowed, const char
 {
     const char *key;
     json_t *v;
-    json_object_foreach(b->obj, key, v)
-    {
+    json_object_foreach (b->obj, key, v) {
         (void)v;
         if (!listed(allowed, key) && !listed(ignored, key)) {
             /* The name comes from the client: keep it short and printable. */
@@ -69,10 +68,9 @@ bool vg_body_string(struct vg_body *b, const char *key, size_t maxlen, bool requ
         return false;
     }
     const char *s = json_string_value(v);
-    if (json_string_length(v) != strlen(s) || !vg_text_clean(s, maxlen + 1) ||
-        strlen(s) > maxlen) {
-        vg_body_fail(b, "field '%s' must be at most %zu characters without control characters",
-                     key, maxlen);
+    if (json_string_length(v) != strlen(s) || !vg_text_clean(s, maxlen + 1) || strlen(s) > maxlen) {
+        vg_body_fail(b, "field '%s' must be at most %zu characters without control characters", key,
+                     maxlen);
         return false;
     }
     if (required && !s[0]) {
@@ -135,8 +133,8 @@ bool vg_body_strlist(struct vg_body *b, const char *key, size_t max_items, size_
         if (!s || !s[0] || strlen(s) > maxlen || json_string_length(item) != strlen(s) ||
             !vg_text_clean(s, maxlen + 1)) {
             vg_strlist_done(&l);
-            vg_body_fail(b, "field '%s' must hold non-empty strings of at most %zu characters",
-                         key, maxlen);
+            vg_body_fail(b, "field '%s' must hold non-empty strings of at most %zu characters", key,
+                         maxlen);
             return false;
         }
         if (vg_strlist_contains(&l, s))

@@ -109,8 +109,7 @@ static void reply_errorv(struct vg_req *req, int status, const char *code, const
 {
     char msg[512];
     vsnprintf(msg, sizeof(msg), fmt, ap);
-    vg_reply_json(req, status,
-                  json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg));
+    vg_reply_json(req, status, json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg));
 }
 
 void vg_reply_error(struct vg_req *req, int status, const char *code, const char *fmt, ...)
@@ -160,8 +159,7 @@ int vg_req_json_body(struct vg_req *req, json_t **ret_obj)
     size_t len = evbuffer_get_length(in);
     size_t max = (size_t)req->app->cfg->max_body_kb * 1024;
     if (len > max) {
-        vg_reply_error(req, 413, "payload_too_large", "request body is larger than %zu bytes",
-                       max);
+        vg_reply_error(req, 413, "payload_too_large", "request body is larger than %zu bytes", max);
         return -EFBIG;
     }
     if (len == 0) {

@@ -1,8 +1,12 @@
 /* Every /api route. docs/openapi.yaml must list exactly these (a test checks). */
 #include "http/api.h"
 
-#define R(m, p, a, h) {.method = EVHTTP_REQ_##m, .pattern = p, .access = VG_ACCESS_##a, .handler = h}
+#define R(m, p, a, h)                                                                              \
+    {                                                                                              \
+        .method = EVHTTP_REQ_##m, .pattern = p, .access = VG_ACCESS_##a, .handler = h              \
+    }
 
+/* clang-format off */
 const struct vg_route vg_routes[] = {
     R(GET, "/api/health", PUBLIC, vg_api_health),
     R(GET, "/api/openapi.yaml", PUBLIC, vg_api_openapi),
@@ -38,3 +42,4 @@ const struct vg_route vg_routes[] = {
 
     {.pattern = NULL},
 };
+/* clang-format on */
