@@ -44,10 +44,10 @@ test-unit: build
 test-asan: asan
 	meson test -C $(ASAN_BUILD) --print-errorlogs
 	cd tests && VIGIL_BIN=$(CURDIR)/$(ASAN_BUILD)/vigil VIGIL_SANITIZED=1 \
-	  node --test --test-concurrency=1 integration/
+	  node --test integration/
 
 test-node: build
-	cd tests && VIGIL_BIN=$(CURDIR)/$(BUILD)/vigil node --test --test-concurrency=1 integration/ browser/
+	cd tests && VIGIL_BIN=$(CURDIR)/$(BUILD)/vigil node --test integration/ browser/
 
 test-valgrind: build
 	./scripts/valgrind-check $(BUILD)/vigil

@@ -1,4 +1,4 @@
-/* Finding where a node sits in YAML text, for config.c only.
+/* Finding where a node sits in YAML text, for the config*.c files only.
  *
  * libcyaml hands back plain C values with no trace of where they came from,
  * so a value that fails a check after loading (a bad port, an unset

@@ -23,10 +23,12 @@ static bool parse(const char *text, bool allow_prefix, struct addr *ret)
         if (!allow_prefix || !slash[1])
             return false;
         *slash = '\0';
-        char *end;
-        prefix = strtol(slash + 1, &end, 10);
-        if (*end || prefix < 0)
+        /* One to three plain digits: no signs, spaces or padding. */
+        const char *d = slash + 1;
+        size_t nd = strspn(d, "0123456789");
+        if (nd == 0 || nd > 3 || d[nd])
             return false;
+        prefix = strtol(d, NULL, 10);
     }
     struct addr a = {0};
     if (inet_pton(AF_INET, buf, a.bytes) == 1) {
