@@ -16,6 +16,7 @@
 
 #include "core/log.h"
 #include "core/secret.h"
+#include "core/workers.h"
 #include "http/lockout.h"
 #include "http/server.h"
 #include "store/cameras.h"
@@ -24,6 +25,8 @@
 
 #define LOCKOUT_KEYS_MAX 10000
 #define HOUSEKEEPING_S 600
+#define WORKER_THREADS 2
+#define WORKER_QUEUE_MAX 64
 
 static void notify(const char *state)
 {
@@ -265,6 +268,8 @@ int vg_app_init(struct vg_app *app, struct vg_config *cfg, unsigned demo_cameras
     if (!app->base)
         return -ENOMEM;
     r = start_timers(app);
+    if (r == 0)
+        r = vg_workers_new(app->base, WORKER_THREADS, WORKER_QUEUE_MAX, &app->workers);
     if (r < 0)
         return r;
     return vg_http_start(app, &app->http);
@@ -278,6 +283,8 @@ int vg_app_run(struct vg_app *app)
 
 void vg_app_done(struct vg_app *app)
 {
+    /* Workers first: jobs still waiting answer their requests before HTTP goes. */
+    app->workers = vg_workers_free(app->workers);
     app->http = vg_http_free(app->http);
     if (app->sig_int)
         event_free(app->sig_int);

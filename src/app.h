@@ -12,6 +12,7 @@ struct event_base;
 struct event;
 struct vg_http;
 struct vg_lockout;
+struct vg_workers;
 
 struct vg_app {
     struct vg_config *cfg; /* owned */
@@ -20,6 +21,7 @@ struct vg_app {
     struct vg_secretbox box;
     struct vg_http *http;
     struct vg_lockout *lockout;
+    struct vg_workers *workers; /* CPU-heavy jobs off the loop */
     unsigned demo_cameras;
 
     struct event *sig_int, *sig_term, *watchdog, *housekeeping;
