@@ -16,7 +16,10 @@
 
 #include "core/log.h"
 #include "core/secret.h"
+#include "core/url.h"
 #include "core/workers.h"
+#include "http/events.h"
+#include "hub/hub.h"
 #include "http/lockout.h"
 #include "http/server.h"
 #include "store/cameras.h"
@@ -173,6 +176,48 @@ static int sync_declared_cameras(struct vg_app *app)
     return r;
 }
 
+/* Where the hub finds a stream: the streams table, with the camera's
+ * credentials put into the URL. A disabled camera's streams do not run. */
+static int resolve_stream(void *arg, const char *stream_id, struct vg_stream_origin *ret_origin)
+{
+    struct vg_app *app = arg;
+    struct vg_stream_row row;
+    struct vg_camera cam;
+    int r = vg_streams_get(app->db, &app->box, stream_id, &row);
+    if (r < 0)
+        return r;
+    r = vg_cameras_get(app->db, &app->box, row.camera_id, &cam);
+    if (r == 0) {
+        if (!cam.enabled)
+            r = -EPERM;
+        else if (!(ret_origin->url = vg_url_with_credentials(row.url, cam.username, cam.password)))
+            r = -ENOMEM;
+        ret_origin->udp = row.transport == VG_TRANSPORT_UDP;
+        vg_camera_done(&cam);
+    }
+    vg_stream_row_done(&row);
+    return r;
+}
+
+static int start_hub(struct vg_app *app)
+{
+    const struct vg_config *cfg = app->cfg;
+    struct vg_hub_config hc = {
+        .idle_timeout_ms = cfg->stream_idle_timeout_s * 1000,
+        .stall_timeout_ms = cfg->stream_stall_timeout_s * 1000,
+        .io_timeout_ms = cfg->stream_io_timeout_s * 1000,
+        .backoff_min_ms = 1000,
+        .backoff_max_ms = 30000,
+        .state_dir = cfg->state_dir,
+        .resolve = resolve_stream,
+        .resolve_arg = app,
+    };
+    int r = vg_hub_new(app->base, &hc, &app->hub);
+    if (r == 0)
+        r = vg_events_new(app, &app->events);
+    return r;
+}
+
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
     (void)what;
@@ -270,6 +315,8 @@ int vg_app_init(struct vg_app *app, struct vg_config *cfg, unsigned demo_cameras
     r = start_timers(app);
     if (r == 0)
         r = vg_workers_new(app->base, WORKER_THREADS, WORKER_QUEUE_MAX, &app->workers);
+    if (r == 0)
+        r = start_hub(app);
     if (r < 0)
         return r;
     return vg_http_start(app, &app->http);
@@ -285,7 +332,11 @@ void vg_app_done(struct vg_app *app)
 {
     /* Workers first: jobs still waiting answer their requests before HTTP goes. */
     app->workers = vg_workers_free(app->workers);
+    /* Live responses end before HTTP closes; viewers release their streams as
+     * their connections close; then the sources stop. */
+    app->events = vg_events_free(app->events);
     app->http = vg_http_free(app->http);
+    app->hub = vg_hub_free(app->hub);
     if (app->sig_int)
         event_free(app->sig_int);
     if (app->sig_term)

@@ -13,6 +13,8 @@ struct event;
 struct vg_http;
 struct vg_lockout;
 struct vg_workers;
+struct vg_hub;
+struct vg_events;
 
 struct vg_app {
     struct vg_config *cfg; /* owned */
@@ -22,6 +24,8 @@ struct vg_app {
     struct vg_http *http;
     struct vg_lockout *lockout;
     struct vg_workers *workers; /* CPU-heavy jobs off the loop */
+    struct vg_hub *hub;         /* every stream and its source */
+    struct vg_events *events;   /* server-sent event clients */
     unsigned demo_cameras;
 
     struct event *sig_int, *sig_term, *watchdog, *housekeeping;

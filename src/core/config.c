@@ -63,6 +63,14 @@ static const struct rule mqtt_rules[] = {
     RULE("topic_prefix", K_STR, struct y_mqtt, topic_prefix, C, mqtt_topic_prefix, 0, 0),
 };
 
+static const struct rule streams_rules[] = {
+    RULE("idle_timeout_s", K_UINT, struct y_streams, idle_timeout_s, C, stream_idle_timeout_s, 1,
+         86400),
+    RULE("stall_timeout_s", K_UINT, struct y_streams, stall_timeout_s, C, stream_stall_timeout_s,
+         1, 600),
+    RULE("io_timeout_s", K_UINT, struct y_streams, io_timeout_s, C, stream_io_timeout_s, 1, 600),
+};
+
 static const struct rule retention_rules[] = {
     RULE("max_storage_gb", K_UINT, struct y_retention, max_storage_gb, C, max_storage_gb, 0,
          1000000),
@@ -206,6 +214,12 @@ static int apply(struct loader *ld, struct y_root *y, struct vg_config *cfg)
         if (r < 0)
             return r;
     }
+    if (y->streams) {
+        p = path_key(&root, "streams");
+        r = vg_config_apply_rules(ld, &p, y->streams, cfg, streams_rules, N(streams_rules));
+        if (r < 0)
+            return r;
+    }
     if (y->log && y->log->level) {
         const char *level = vg_config_log_level_name(y->log->level);
         r = level ? vg_config_set_string(&cfg->log_level, level) : 0;
@@ -237,6 +251,9 @@ struct vg_config *vg_config_new_defaults(void)
     cfg->mqtt_port = 1883;
     cfg->min_free_percent = 5;
     cfg->segment_seconds = 60;
+    cfg->stream_idle_timeout_s = 30;
+    cfg->stream_stall_timeout_s = 5;
+    cfg->stream_io_timeout_s = 5;
     if (vg_config_set_string(&cfg->listen, "127.0.0.1:8080") < 0 ||
         vg_config_set_string(&cfg->state_dir, "./vigil-data") < 0 ||
         vg_config_set_string(&cfg->mqtt_host, "127.0.0.1") < 0 ||

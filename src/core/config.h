@@ -74,6 +74,11 @@ struct vg_config {
     uint32_t min_free_percent;
     uint32_t segment_seconds;
 
+    /* streams */
+    uint32_t stream_idle_timeout_s;  /* stop a stream nobody watches or records */
+    uint32_t stream_stall_timeout_s; /* no new frame for this long: restart */
+    uint32_t stream_io_timeout_s;    /* connect/read timeout of a source */
+
     /* log */
     char *log_level; /* "debug", "info", "warn", "error" */
 

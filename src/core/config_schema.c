@@ -78,6 +78,13 @@ static const cyaml_schema_field_t mqtt_fields[] = {
     CYAML_FIELD_END,
 };
 
+static const cyaml_schema_field_t streams_fields[] = {
+    STR("idle_timeout_s", OPT, struct y_streams, idle_timeout_s),
+    STR("stall_timeout_s", OPT, struct y_streams, stall_timeout_s),
+    STR("io_timeout_s", OPT, struct y_streams, io_timeout_s),
+    CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t retention_fields[] = {
     STR("max_storage_gb", OPT, struct y_retention, max_storage_gb),
     STR("max_age_days", OPT, struct y_retention, max_age_days),
@@ -123,6 +130,7 @@ static const cyaml_schema_field_t root_fields[] = {
     CYAML_FIELD_MAPPING_PTR("webrtc", OPT_NULL, struct y_root, webrtc, webrtc_fields),
     CYAML_FIELD_MAPPING_PTR("mqtt", OPT_NULL, struct y_root, mqtt, mqtt_fields),
     CYAML_FIELD_MAPPING_PTR("retention", OPT_NULL, struct y_root, retention, retention_fields),
+    CYAML_FIELD_MAPPING_PTR("streams", OPT_NULL, struct y_root, streams, streams_fields),
     CYAML_FIELD_MAPPING_PTR("log", OPT_NULL, struct y_root, log, log_fields),
     CYAML_FIELD_SEQUENCE("cameras", OPT_NULL, struct y_root, cameras, &camera_entry, 0,
                          CAMERAS_MAX),

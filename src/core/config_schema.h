@@ -60,6 +60,12 @@ struct y_retention {
     char *segment_seconds;
 };
 
+struct y_streams {
+    char *idle_timeout_s;
+    char *stall_timeout_s;
+    char *io_timeout_s;
+};
+
 struct y_log {
     int level; /* 0: absent, else a value vg_config_log_level_name() knows */
 };
@@ -83,6 +89,7 @@ struct y_root {
     struct y_webrtc *webrtc;
     struct y_mqtt *mqtt;
     struct y_retention *retention;
+    struct y_streams *streams;
     struct y_log *log;
     struct y_camera *cameras;
     unsigned cameras_count;

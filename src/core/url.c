@@ -1,6 +1,7 @@
 #include "core/url.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -206,5 +207,25 @@ char *vg_url_encode_userinfo(const char *s)
         }
     }
     *o = '\0';
+    return out;
+}
+
+char *vg_url_with_credentials(const char *url, const char *user, const char *pass)
+{
+    const char *start, *end;
+    if (!user || !user[0] || !authority(url, &start, &end) || userinfo_at(start, end))
+        return strdup(url);
+    char *u = vg_url_encode_userinfo(user);
+    char *p = vg_url_encode_userinfo(pass ? pass : "");
+    char *out = NULL;
+    if (u && p) {
+        size_t head = (size_t)(start - url);
+        size_t n = head + strlen(u) + 1 + strlen(p) + 1 + strlen(start) + 1;
+        out = malloc(n);
+        if (out)
+            snprintf(out, n, "%.*s%s:%s@%s", (int)head, url, u, p, start);
+    }
+    free(u);
+    free(p);
     return out;
 }

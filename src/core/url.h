@@ -33,3 +33,8 @@ bool vg_url_password(const char *url, const char **ret_start, size_t *ret_len);
 /* Percent-encodes s for use inside URL userinfo (RFC 3986 unreserved kept).
  * Caller frees; NULL on allocation failure. */
 char *vg_url_encode_userinfo(const char *s);
+
+/* url with "user:pass@" (percent-encoded) put in front of the host when the URL
+ * carries no credentials of its own and user is not empty; otherwise a copy.
+ * Caller frees; NULL on allocation failure. */
+char *vg_url_with_credentials(const char *url, const char *user, const char *pass);

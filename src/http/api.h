@@ -1,7 +1,12 @@
 /* The API's handlers, one file per area (api_<area>.c); the table is routes.c. */
 #pragma once
 
+#include <jansson.h>
+
 #include "http/router.h"
+
+struct vg_camera;
+struct vg_hub;
 
 /* Records an audit entry for req's user and address. detail may be NULL. */
 void vg_api_audit(struct vg_req *req, const char *action, const char *target, const char *detail);
@@ -37,3 +42,13 @@ void vg_api_nvrs_delete(struct vg_req *req);
 void vg_api_nvrs_sync(struct vg_req *req);
 
 void vg_api_audit_list(struct vg_req *req);
+
+void vg_api_streams_mse(struct vg_req *req);
+void vg_api_events(struct vg_req *req);
+
+/* Status of a stream as JSON (new reference). */
+json_t *vg_api_stream_status_json(struct vg_hub *hub, const char *stream_id);
+/* Adds "status" and "sub_status" to a camera's JSON. */
+void vg_api_camera_add_status(struct vg_req *req, json_t *cam_json, const struct vg_camera *c);
+/* True when stream_id belongs to a camera req's user may see; else replies 404. */
+bool vg_api_stream_visible(struct vg_req *req, const char *stream_id);

@@ -6,6 +6,7 @@
 #include "http/auth.h"
 #include "http/bodies.h"
 #include "http/reply.h"
+#include "hub/hub.h"
 #include "store/cameras.h"
 
 void vg_api_cameras_list(struct vg_req *req)
@@ -19,8 +20,11 @@ void vg_api_cameras_list(struct vg_req *req)
     }
     json_t *list = json_array();
     for (size_t i = 0; i < n; i++) {
-        if (vg_authz_camera_visible(&req->user, cams[i].id, cams[i].zone))
-            json_array_append_new(list, vg_camera_to_json(&cams[i]));
+        if (!vg_authz_camera_visible(&req->user, cams[i].id, cams[i].zone))
+            continue;
+        json_t *o = vg_camera_to_json(&cams[i]);
+        vg_api_camera_add_status(req, o, &cams[i]);
+        json_array_append_new(list, o);
     }
     vg_cameras_free_list(cams, n);
     vg_reply_json(req, 200, list);
@@ -90,7 +94,9 @@ void vg_api_cameras_get(struct vg_req *req)
     struct vg_camera c;
     if (!load_camera(req, &c))
         return;
-    vg_reply_json(req, 200, vg_camera_to_json(&c));
+    json_t *o = vg_camera_to_json(&c);
+    vg_api_camera_add_status(req, o, &c);
+    vg_reply_json(req, 200, o);
     vg_camera_done(&c);
 }
 
@@ -107,6 +113,7 @@ void vg_api_cameras_update(struct vg_req *req)
         vg_reply_errno(req, r, "camera");
         goto out;
     }
+    vg_hub_forget_camera(req->app->hub, c.id);
     vg_api_audit(req, "camera.update", c.id, NULL);
     vg_reply_json(req, 200, vg_camera_to_json(&c));
 out:
@@ -124,6 +131,7 @@ void vg_api_cameras_delete(struct vg_req *req)
         if (r < 0) {
             vg_reply_errno(req, r, "camera");
         } else {
+            vg_hub_forget_camera(req->app->hub, c.id);
             vg_api_audit(req, "camera.delete", c.id, NULL);
             vg_reply_empty(req, 204);
         }

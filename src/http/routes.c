@@ -40,6 +40,9 @@ const struct vg_route vg_routes[] = {
 
     R(GET, "/api/audit", ADMIN, vg_api_audit_list),
 
+    R(GET, "/api/streams/{id}/mse", USER, vg_api_streams_mse),
+    R(GET, "/api/events", USER, vg_api_events),
+
     {.pattern = NULL},
 };
 /* clang-format on */

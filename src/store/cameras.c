@@ -1,21 +1,40 @@
 #include "store/cameras.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "store/store_internal.h"
 
 #define CAMERA_COLUMNS                                                                             \
-    "id, name, zone, main_url_sealed, sub_url_sealed, username, password_sealed, enabled, "        \
-    "record, source, nvr_id, nvr_channel, created_at, updated_at"
+    "id, name, zone, username, password_sealed, enabled, record, source, nvr_id, nvr_channel, "    \
+    "created_at, updated_at"
 
-/* Every write binds ?1..?12 in this order and the time as ?13 (camera_bind()). */
-#define CAMERA_VALUES "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13"
+/* Every write binds ?1..?10 in this order and the time as ?11 (camera_bind()). */
+#define CAMERA_VALUES "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11"
 #define CAMERA_SET                                                                                 \
-    "name = ?2, zone = ?3, main_url_sealed = ?4, sub_url_sealed = ?5, username = ?6, "             \
-    "password_sealed = ?7, enabled = ?8, record = ?9, source = ?10, nvr_id = ?11, "                \
-    "nvr_channel = ?12, updated_at = ?13"
+    "name = ?2, zone = ?3, username = ?4, password_sealed = ?5, enabled = ?6, record = ?7, "       \
+    "source = ?8, nvr_id = ?9, nvr_channel = ?10, updated_at = ?11"
+
+/* A camera with its URLs, in one statement for a single camera and for a list alike
+ * (camera_from_row() reads it). LEFT JOIN on the main stream too: a camera missing its
+ * row, which the writes never leave, still shows, with an empty URL, and can be
+ * deleted. The transport is the main stream's: both are written alike. */
+#define CAMERA_SELECT                                                                              \
+    "SELECT c.id, c.name, c.zone, m.url_sealed, s.url_sealed, c.username, c.password_sealed, "     \
+    "c.enabled, c.record, c.source, c.nvr_id, c.nvr_channel, c.created_at, c.updated_at, "         \
+    "m.transport FROM cameras c "                                                                  \
+    "LEFT JOIN streams m ON m.camera_id = c.id AND m.role = 'main' "                               \
+    "LEFT JOIN streams s ON s.camera_id = c.id AND s.role = 'sub' "
+
+#define STREAM_COLUMNS "id, camera_id, role, url_sealed, transport"
+/* Keyed on id rather than (camera_id, role): the id is made from those two, so the
+ * two keys always agree. */
+#define STREAM_UPSERT                                                                              \
+    "INSERT INTO streams (" STREAM_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5) "                        \
+    "ON CONFLICT (id) DO UPDATE SET url_sealed = excluded.url_sealed, "                            \
+    "transport = excluded.transport"
 
 const char *vg_camera_source_name(enum vg_camera_source s)
 {
@@ -83,9 +102,30 @@ static int check_camera(const struct vg_camera *c)
 {
     if (!c || !fixed_string_valid(c->id, sizeof(c->id)) || !vg_slug_valid(c->id) || !c->name ||
         !c->main_url || !fixed_string_valid(c->nvr_id, sizeof(c->nvr_id)) ||
-        (c->nvr_id[0] && !vg_slug_valid(c->nvr_id)) || (unsigned)c->source > VG_CAMERA_NVR)
+        (c->nvr_id[0] && !vg_slug_valid(c->nvr_id)) || (unsigned)c->source > VG_CAMERA_NVR ||
+        (unsigned)c->transport > VG_TRANSPORT_UDP)
         return -EINVAL;
     return 0;
+}
+
+static const char *transport_name(enum vg_stream_transport t)
+{
+    return t == VG_TRANSPORT_UDP ? "udp" : "tcp";
+}
+
+/* The schema's CHECK allows only 'tcp' and 'udp'; NULL, from a camera missing its
+ * main stream row, reads as the default. */
+static enum vg_stream_transport transport_from_col(sqlite3_stmt *st, int col)
+{
+    const char *t = (const char *)sqlite3_column_text(st, col);
+    return t && strcmp(t, "udp") == 0 ? VG_TRANSPORT_UDP : VG_TRANSPORT_TCP;
+}
+
+/* The stable id of a camera's main or sub stream. camera_id is a slug, at most
+ * VG_SLUG_MAX - 1 bytes, so the ".sub" suffix always fits. */
+static void stream_id(const char *camera_id, bool sub, char out[VG_SLUG_MAX + 4])
+{
+    snprintf(out, VG_SLUG_MAX + 4, "%s%s", camera_id, sub ? ".sub" : "");
 }
 
 static int camera_bind(sqlite3_stmt *st, const struct vg_secretbox *box, const struct vg_camera *c,
@@ -94,36 +134,29 @@ static int camera_bind(sqlite3_stmt *st, const struct vg_secretbox *box, const s
     int ret = vg_store_bind_text(st, 1, c->id);
     ret = ret ? ret : vg_store_bind_text(st, 2, c->name);
     ret = ret ? ret : vg_store_bind_text(st, 3, c->zone);
-    /* URLs are sealed too: rtsp://user:pass@host carries the password in them. */
-    ret = ret ? ret : vg_store_bind_sealed(st, 4, box, c->main_url);
-    ret = ret ? ret : vg_store_bind_sealed(st, 5, box, c->sub_url);
-    ret = ret ? ret : vg_store_bind_text(st, 6, c->username);
-    ret = ret ? ret : vg_store_bind_sealed(st, 7, box, c->password);
-    ret = ret ? ret : vg_db_errno(sqlite3_bind_int(st, 8, c->enabled));
-    ret = ret ? ret : vg_db_errno(sqlite3_bind_int(st, 9, c->record));
-    ret = ret ? ret : vg_db_errno(sqlite3_bind_int(st, 10, (int)c->source));
+    ret = ret ? ret : vg_store_bind_text(st, 4, c->username);
+    ret = ret ? ret : vg_store_bind_sealed(st, 5, box, c->password);
+    ret = ret ? ret : vg_db_errno(sqlite3_bind_int(st, 6, c->enabled));
+    ret = ret ? ret : vg_db_errno(sqlite3_bind_int(st, 7, c->record));
+    ret = ret ? ret : vg_db_errno(sqlite3_bind_int(st, 8, (int)c->source));
     /* NULL, not "", when there is no NVR: the foreign key would reject "". */
     if (ret == 0 && c->nvr_id[0])
-        ret = vg_store_bind_text(st, 11, c->nvr_id);
+        ret = vg_store_bind_text(st, 9, c->nvr_id);
     else if (ret == 0)
-        ret = vg_db_errno(sqlite3_bind_null(st, 11));
-    ret = ret ? ret : vg_db_errno(sqlite3_bind_int(st, 12, c->nvr_channel));
-    ret = ret ? ret : vg_db_errno(sqlite3_bind_int64(st, 13, now));
+        ret = vg_db_errno(sqlite3_bind_null(st, 9));
+    ret = ret ? ret : vg_db_errno(sqlite3_bind_int(st, 10, c->nvr_channel));
+    ret = ret ? ret : vg_db_errno(sqlite3_bind_int64(st, 11, now));
     return ret;
 }
 
-/* Runs an insert, update or upsert that ends in RETURNING created_at, and on success
- * writes the times into c. -ENOENT when an update found no row. */
-static int write_camera(struct vg_db *db, const struct vg_secretbox *box, const char *sql,
-                        struct vg_camera *c)
+/* Runs the camera row's insert, update or upsert, which ends in RETURNING created_at.
+ * -ENOENT when an update found no row. */
+static int write_camera_row(struct vg_db *db, const struct vg_secretbox *box, const char *sql,
+                            const struct vg_camera *c, int64_t now, int64_t *ret_created_at)
 {
     sqlite3_stmt *st = NULL;
-    int64_t now = vg_db_now();
     int64_t created_at = 0;
-    int ret = check_camera(c);
-    if (ret < 0)
-        return ret;
-    ret = vg_store_prepare(db, sql, &st);
+    int ret = vg_store_prepare(db, sql, &st);
     if (ret == 0)
         ret = camera_bind(st, box, c, now);
     if (ret == 0)
@@ -134,11 +167,63 @@ static int write_camera(struct vg_db *db, const struct vg_secretbox *box, const 
     ret = vg_store_step_done(st);
     if (ret < 0)
         goto out;
-    c->created_at = created_at;
-    c->updated_at = now;
+    *ret_created_at = created_at;
 out:
     sqlite3_finalize(st);
     return ret;
+}
+
+/* Inserts or rewrites one stream row of camera c. */
+static int write_stream(struct vg_db *db, const struct vg_secretbox *box, const struct vg_camera *c,
+                        bool sub)
+{
+    sqlite3_stmt *st = NULL;
+    char id[VG_SLUG_MAX + 4];
+    stream_id(c->id, sub, id);
+    int ret = vg_store_prepare(db, STREAM_UPSERT, &st);
+    if (ret < 0)
+        return ret;
+    ret = vg_store_bind_text(st, 1, id);
+    ret = ret ? ret : vg_store_bind_text(st, 2, c->id);
+    ret = ret ? ret : vg_store_bind_text(st, 3, sub ? "sub" : "main");
+    /* Sealed: rtsp://user:pass@host carries the password in the URL. */
+    ret = ret ? ret : vg_store_bind_sealed(st, 4, box, sub ? c->sub_url : c->main_url);
+    ret = ret ? ret : vg_store_bind_text(st, 5, transport_name(c->transport));
+    ret = ret ? ret : vg_store_step_done(st);
+    sqlite3_finalize(st);
+    return ret;
+}
+
+/* Writes the camera row, then its streams, in one transaction, and on success writes
+ * the times into c. The camera row goes first: the streams' foreign key needs it. */
+static int write_camera(struct vg_db *db, const struct vg_secretbox *box, const char *sql,
+                        struct vg_camera *c)
+{
+    int64_t now = vg_db_now();
+    int64_t created_at = 0;
+    int ret = check_camera(c);
+    if (ret < 0)
+        return ret;
+    ret = vg_db_begin(db);
+    if (ret < 0)
+        return ret;
+    ret = write_camera_row(db, box, sql, c, now, &created_at);
+    if (ret == 0)
+        ret = write_stream(db, box, c, false);
+    if (ret == 0 && c->sub_url && c->sub_url[0])
+        ret = write_stream(db, box, c, true);
+    else if (ret == 0)
+        ret = vg_store_run_text(db, "DELETE FROM streams WHERE camera_id = ?1 AND role = 'sub'",
+                                c->id, NULL);
+    if (ret == 0)
+        ret = vg_db_commit(db);
+    if (ret < 0) {
+        vg_db_rollback(db);
+        return ret;
+    }
+    c->created_at = created_at;
+    c->updated_at = now;
+    return 0;
 }
 
 int vg_cameras_insert(struct vg_db *db, const struct vg_secretbox *box, struct vg_camera *c)
@@ -165,14 +250,32 @@ int vg_cameras_upsert(struct vg_db *db, const struct vg_secretbox *box, struct v
                         c);
 }
 
-int vg_cameras_delete(struct vg_db *db, const char *id)
+/* Deletes a camera and its streams inside the caller's transaction. The foreign key
+ * cascades too; deleting explicitly keeps the promise even for a connection that
+ * forgot PRAGMA foreign_keys. -ENOENT when there was no such camera. */
+static int delete_camera_rows(struct vg_db *db, const char *id)
 {
     int64_t changes = 0;
-    if (!id)
-        return -EINVAL;
-    int ret = vg_store_run_text(db, "DELETE FROM cameras WHERE id = ?1", id, &changes);
+    int ret = vg_store_run_text(db, "DELETE FROM streams WHERE camera_id = ?1", id, NULL);
+    if (ret == 0)
+        ret = vg_store_run_text(db, "DELETE FROM cameras WHERE id = ?1", id, &changes);
     if (ret == 0 && changes == 0)
         ret = -ENOENT;
+    return ret;
+}
+
+int vg_cameras_delete(struct vg_db *db, const char *id)
+{
+    if (!id)
+        return -EINVAL;
+    int ret = vg_db_begin(db);
+    if (ret < 0)
+        return ret;
+    ret = delete_camera_rows(db, id);
+    if (ret == 0)
+        ret = vg_db_commit(db);
+    if (ret < 0)
+        vg_db_rollback(db);
     return ret;
 }
 
@@ -198,6 +301,7 @@ static int camera_from_row(sqlite3_stmt *st, const struct vg_secretbox *box,
     c.nvr_channel = sqlite3_column_int(st, 11);
     c.created_at = sqlite3_column_int64(st, 12);
     c.updated_at = sqlite3_column_int64(st, 13);
+    c.transport = transport_from_col(st, 14);
     *ret_camera = c;
     return 0;
 }
@@ -208,7 +312,7 @@ int vg_cameras_get(struct vg_db *db, const struct vg_secretbox *box, const char 
     sqlite3_stmt *st = NULL;
     if (!id)
         return -EINVAL;
-    int ret = vg_store_prepare(db, "SELECT " CAMERA_COLUMNS " FROM cameras WHERE id = ?1", &st);
+    int ret = vg_store_prepare(db, CAMERA_SELECT "WHERE c.id = ?1", &st);
     if (ret == 0)
         ret = vg_store_bind_text(st, 1, id);
     if (ret == 0)
@@ -226,9 +330,8 @@ int vg_cameras_list(struct vg_db *db, const struct vg_secretbox *box, const char
     struct vg_camera *cams = NULL;
     size_t count = 0, cap = 0;
     int ret = vg_store_prepare(db,
-                               nvr_id ? "SELECT " CAMERA_COLUMNS
-                                        " FROM cameras WHERE nvr_id = ?1 ORDER BY id"
-                                      : "SELECT " CAMERA_COLUMNS " FROM cameras ORDER BY id",
+                               nvr_id ? CAMERA_SELECT "WHERE c.nvr_id = ?1 ORDER BY c.id"
+                                      : CAMERA_SELECT "ORDER BY c.id",
                                &st);
     if (ret < 0)
         goto out;
@@ -299,7 +402,7 @@ static int delete_unkept(struct vg_db *db, enum vg_camera_source source, const c
         goto out;
     ret = 0;
     for (size_t i = 0; ret == 0 && i < count; i++)
-        ret = vg_store_run_text(db, "DELETE FROM cameras WHERE id = ?1", ids[i], NULL);
+        ret = delete_camera_rows(db, ids[i]);
 out:
     free(ids);
     sqlite3_finalize(st);
@@ -320,4 +423,83 @@ int vg_cameras_delete_source_except(struct vg_db *db, enum vg_camera_source sour
     if (ret < 0)
         vg_db_rollback(db);
     return ret;
+}
+
+/* Streams */
+
+void vg_stream_row_done(struct vg_stream_row *s)
+{
+    if (!s)
+        return;
+    vg_store_free_secret(s->url);
+    s->url = NULL;
+}
+
+static int stream_from_row(sqlite3_stmt *st, const struct vg_secretbox *box,
+                           struct vg_stream_row *ret_stream)
+{
+    struct vg_stream_row s = {0};
+    vg_store_col_copy(st, 0, s.id, sizeof(s.id));
+    vg_store_col_copy(st, 1, s.camera_id, sizeof(s.camera_id));
+    const char *role = (const char *)sqlite3_column_text(st, 2);
+    s.sub = role && strcmp(role, "sub") == 0;
+    int ret = vg_store_col_open(st, 3, box, &s.url);
+    if (ret < 0)
+        return ret;
+    s.transport = transport_from_col(st, 4);
+    *ret_stream = s;
+    return 0;
+}
+
+int vg_streams_get(struct vg_db *db, const struct vg_secretbox *box, const char *stream_id,
+                   struct vg_stream_row *ret)
+{
+    sqlite3_stmt *st = NULL;
+    if (!stream_id)
+        return -EINVAL;
+    int r = vg_store_prepare(db, "SELECT " STREAM_COLUMNS " FROM streams WHERE id = ?1", &st);
+    if (r == 0)
+        r = vg_store_bind_text(st, 1, stream_id);
+    if (r == 0)
+        r = vg_store_step_row(st);
+    if (r == 0)
+        r = stream_from_row(st, box, ret);
+    sqlite3_finalize(st);
+    return r;
+}
+
+int vg_streams_list(struct vg_db *db, const struct vg_secretbox *box, struct vg_stream_row **ret,
+                    size_t *ret_count)
+{
+    sqlite3_stmt *st = NULL;
+    struct vg_stream_row *streams = NULL;
+    size_t count = 0, cap = 0;
+    int r = vg_store_prepare(db, "SELECT " STREAM_COLUMNS " FROM streams ORDER BY id", &st);
+    while (r == 0) {
+        r = vg_store_step_row(st);
+        if (r == 0)
+            r = vg_store_grow(&streams, &cap, count + 1, sizeof(*streams));
+        if (r == 0)
+            r = stream_from_row(st, box, &streams[count]);
+        if (r == 0)
+            count++;
+    }
+    if (r != -ENOENT)
+        goto out;
+    *ret = streams;
+    *ret_count = count;
+    streams = NULL;
+    count = 0;
+    r = 0;
+out:
+    vg_streams_free_list(streams, count);
+    sqlite3_finalize(st);
+    return r;
+}
+
+void vg_streams_free_list(struct vg_stream_row *s, size_t n)
+{
+    for (size_t i = 0; s && i < n; i++)
+        vg_stream_row_done(&s[i]);
+    free(s);
 }

@@ -133,9 +133,13 @@ int vg_nvrs_delete(struct vg_db *db, const char *id)
     int ret = vg_db_begin(db);
     if (ret < 0)
         return ret;
-    /* The foreign key cascades too; deleting explicitly keeps the promise even for a
+    /* The foreign keys cascade too; deleting explicitly keeps the promise even for a
      * connection that forgot PRAGMA foreign_keys. */
-    ret = vg_store_run_text(db, "DELETE FROM cameras WHERE nvr_id = ?1", id, NULL);
+    ret = vg_store_run_text(
+        db, "DELETE FROM streams WHERE camera_id IN (SELECT id FROM cameras WHERE nvr_id = ?1)", id,
+        NULL);
+    if (ret == 0)
+        ret = vg_store_run_text(db, "DELETE FROM cameras WHERE nvr_id = ?1", id, NULL);
     if (ret == 0)
         ret = vg_store_run_text(db, "DELETE FROM nvrs WHERE id = ?1", id, &changes);
     if (ret == 0 && changes == 0)

@@ -34,7 +34,8 @@ int vg_nvr_copy(struct vg_nvr *dst, const struct vg_nvr *src);
  * 1..VG_NVR_CHANNELS_MAX. Insert and update set created_at/updated_at in n. */
 int vg_nvrs_insert(struct vg_db *db, const struct vg_secretbox *box, struct vg_nvr *n);
 int vg_nvrs_update(struct vg_db *db, const struct vg_secretbox *box, struct vg_nvr *n);
-/* Deletes the NVR and every camera it made, in one transaction. -ENOENT when absent. */
+/* Deletes the NVR and every camera it made, with their streams, in one transaction.
+ * -ENOENT when absent. */
 int vg_nvrs_delete(struct vg_db *db, const char *id);
 int vg_nvrs_get(struct vg_db *db, const struct vg_secretbox *box, const char *id,
                 struct vg_nvr *ret_nvr);

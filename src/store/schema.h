@@ -68,8 +68,6 @@ static const char *const migrations[] = {
     "  id TEXT PRIMARY KEY,"
     "  name TEXT NOT NULL,"
     "  zone TEXT NOT NULL DEFAULT '',"
-    "  main_url_sealed TEXT NOT NULL,"
-    "  sub_url_sealed TEXT NOT NULL DEFAULT '',"
     "  username TEXT NOT NULL DEFAULT '',"
     "  password_sealed TEXT NOT NULL DEFAULT '',"
     "  enabled INTEGER NOT NULL DEFAULT 1,"
@@ -82,6 +80,18 @@ static const char *const migrations[] = {
     ");"
     /* Needed by the NVR listing and by the cascade when an NVR is deleted. */
     "CREATE INDEX cameras_by_nvr ON cameras(nvr_id);"
+    /* A camera's streams: always a main one, a sub one when the camera has it. The id
+     * is the camera id for main and "<camera id>.sub" for sub; slugs have no '.', so
+     * no stream id can be another camera's. UNIQUE(camera_id, role) also serves as
+     * the index for the cascade and for reading a camera's streams. */
+    "CREATE TABLE streams ("
+    "  id TEXT PRIMARY KEY,"
+    "  camera_id TEXT NOT NULL REFERENCES cameras(id) ON DELETE CASCADE,"
+    "  role TEXT NOT NULL CHECK (role IN ('main', 'sub')),"
+    "  url_sealed TEXT NOT NULL,"
+    "  transport TEXT NOT NULL DEFAULT 'tcp' CHECK (transport IN ('tcp', 'udp')),"
+    "  UNIQUE (camera_id, role)"
+    ");"
     "CREATE TABLE settings ("
     "  key TEXT PRIMARY KEY,"
     "  value TEXT NOT NULL"

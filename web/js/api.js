@@ -25,6 +25,11 @@ export function onUnauthorized(fn) {
     unauthorizedHandler = fn;
 }
 
+/** A request made outside request() (a media stream) got 401: the session ended. */
+export function reportUnauthorized() {
+    if (unauthorizedHandler) unauthorizedHandler(new ApiError(401, 'unauthorized', 'The session ended'));
+}
+
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 async function send(method, path, body) {

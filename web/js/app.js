@@ -10,7 +10,7 @@ import * as auditPage from './pages/audit.js';
 
 // nav: shown in the header; admin: only admins may open it (and see it in the nav).
 const ROUTES = {
-    home: { title: 'Home', render: homePage.render, nav: 'Home' },
+    home: { title: 'Live', render: homePage.render, nav: 'Home' },
     cameras: { title: 'Cameras', render: camerasPage.render, nav: 'Cameras' },
     users: { title: 'Users', render: usersPage.render, nav: 'Users', admin: true },
     tokens: { title: 'API tokens', render: tokensPage.render, nav: 'Tokens' },
@@ -23,6 +23,7 @@ const state = {
     user: null,
     afterLogin: null, // hash to return to once signed in
     renderSeq: 0,
+    cleanup: null, // returned by the current page's render: stops its timers and streams
 };
 
 const header = document.getElementById('app-header');
@@ -96,7 +97,20 @@ const ctx = {
     },
 };
 
+function cleanupPage() {
+    const fn = state.cleanup;
+    state.cleanup = null;
+    if (fn) {
+        try {
+            fn();
+        } catch {
+            // a page that fails to clean up must not block the next one
+        }
+    }
+}
+
 async function route() {
+    cleanupPage();
     const name = currentRoute();
     if (!state.user && name !== 'login') {
         state.afterLogin = location.hash || '#/';
@@ -125,7 +139,12 @@ async function route() {
         return;
     }
     try {
-        await def.render(page, ctx);
+        const cleanup = await def.render(page, ctx);
+        if (typeof cleanup === 'function') {
+            // The user may have moved on while the page loaded.
+            if (seq === state.renderSeq) state.cleanup = cleanup;
+            else cleanup();
+        }
     } catch (e) {
         if (seq !== state.renderSeq || e.status === 401) return;
         page.replaceChildren(h('h1', null, def.title), notice('error', errorText(e)));
@@ -136,6 +155,7 @@ api.onUnauthorized(() => {
     // The session expired or was ended elsewhere: back to the sign-in page.
     if (!state.user) return;
     state.user = null;
+    cleanupPage();
     if (currentRoute() !== 'login') {
         state.afterLogin = location.hash;
         location.replace('#/login');

@@ -1,5 +1,5 @@
-/* The SQLite store: sessions, tokens, users, cameras, NVRs, audit and migrations,
- * each test on a fresh database in its own temporary directory. */
+/* The SQLite store: sessions, tokens, users, cameras and their streams, NVRs, audit
+ * and migrations, each test on a fresh database in its own temporary directory. */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -402,6 +402,7 @@ Test(store, outer_transaction_rolls_back_store_writes)
 
 #define CAM_PASSWORD "hunter2-Zq8w"
 #define CAM_URL "rtsp://admin:" CAM_PASSWORD "@10.0.0.5:554/stream1"
+#define CAM_SUB_URL "rtsp://admin:" CAM_PASSWORD "@10.0.0.5:554/stream2"
 
 static struct vg_camera make_camera(const char *id, const char *nvr_id)
 {
@@ -448,10 +449,7 @@ Test(store, camera_secrets_are_sealed_at_rest)
 
     char *rows = dump("SELECT * FROM cameras");
     cr_assert_null(strstr(rows, CAM_PASSWORD), "%s", rows);
-    cr_assert_null(strstr(rows, "10.0.0.5"), "the URL is sealed whole");
-    free(rows);
-    rows = dump("SELECT main_url_sealed FROM cameras");
-    cr_assert_eq(strncmp(rows, "v1:", 3), 0);
+    cr_assert_null(strstr(rows, "10.0.0.5"), "%s", rows);
     free(rows);
 
     struct vg_camera got;
@@ -506,6 +504,217 @@ Test(store, camera_insert_update_upsert_delete)
     cr_assert_eq(vg_cameras_insert(db, &box, &bad), -EINVAL);
 }
 
+static struct vg_camera make_camera_with_sub(const char *id)
+{
+    struct vg_camera c = make_camera(id, NULL);
+    c.sub_url = CAM_SUB_URL;
+    return c;
+}
+
+/* The rows of the streams table as "id role camera_id transport;" in id order. */
+static char *stream_rows(void)
+{
+    return dump("SELECT id || ' ' || role || ' ' || camera_id || ' ' || transport || ';' "
+                "FROM streams ORDER BY id");
+}
+
+Test(store, camera_with_sub_url_has_two_stream_rows)
+{
+    struct vg_camera c = make_camera_with_sub("front"), got;
+    cr_assert_eq(vg_cameras_insert(db, &box, &c), 0);
+    char *rows = stream_rows();
+    cr_assert_str_eq(rows, "front main front tcp;|front.sub sub front tcp;|");
+    free(rows);
+
+    cr_assert_eq(vg_cameras_get(db, &box, "front", &got), 0);
+    cr_assert_str_eq(got.main_url, CAM_URL);
+    cr_assert_str_eq(got.sub_url, CAM_SUB_URL);
+    cr_assert_eq(got.transport, VG_TRANSPORT_TCP);
+    vg_camera_done(&got);
+
+    struct vg_stream_row st;
+    cr_assert_eq(vg_streams_get(db, &box, "front.sub", &st), 0);
+    cr_assert_str_eq(st.id, "front.sub");
+    cr_assert_str_eq(st.camera_id, "front");
+    cr_assert(st.sub);
+    cr_assert_str_eq(st.url, CAM_SUB_URL);
+    vg_stream_row_done(&st);
+    cr_assert_eq(vg_streams_get(db, &box, "front", &st), 0);
+    cr_assert_not(st.sub);
+    cr_assert_str_eq(st.url, CAM_URL);
+    vg_stream_row_done(&st);
+    cr_assert_eq(vg_streams_get(db, &box, "back", &st), -ENOENT);
+}
+
+Test(store, camera_without_sub_url_has_only_a_main_stream)
+{
+    struct vg_camera c = make_camera("front", NULL);
+    cr_assert_eq(vg_cameras_insert(db, &box, &c), 0);
+    char *rows = stream_rows();
+    cr_assert_str_eq(rows, "front main front tcp;|");
+    free(rows);
+}
+
+Test(store, clearing_sub_url_removes_the_sub_stream)
+{
+    struct vg_camera c = make_camera_with_sub("front"), got;
+    cr_assert_eq(vg_cameras_insert(db, &box, &c), 0);
+    c.sub_url = "";
+    cr_assert_eq(vg_cameras_update(db, &box, &c), 0);
+    char *rows = stream_rows();
+    cr_assert_str_eq(rows, "front main front tcp;|");
+    free(rows);
+    cr_assert_eq(vg_cameras_get(db, &box, "front", &got), 0);
+    cr_assert_str_eq(got.sub_url, "");
+    cr_assert_str_eq(got.main_url, CAM_URL);
+    vg_camera_done(&got);
+
+    /* And back: setting it again makes the row again. */
+    c.sub_url = CAM_SUB_URL;
+    cr_assert_eq(vg_cameras_update(db, &box, &c), 0);
+    cr_assert_eq(count_rows("SELECT COUNT(*) FROM streams WHERE id = 'front.sub'"), 1);
+
+    /* An upsert replaces every field too, the sub stream included. */
+    struct vg_camera cfg = make_camera("front", NULL);
+    cfg.source = VG_CAMERA_CONFIG;
+    cr_assert_eq(vg_cameras_upsert(db, &box, &cfg), 0);
+    cr_assert_eq(count_rows("SELECT COUNT(*) FROM streams"), 1);
+}
+
+Test(store, camera_update_rewrites_urls_and_transport)
+{
+    struct vg_camera c = make_camera_with_sub("front"), got;
+    cr_assert_eq(vg_cameras_insert(db, &box, &c), 0);
+    c.main_url = "rtsp://10.0.0.6/main";
+    c.sub_url = "rtsp://10.0.0.6/sub";
+    c.transport = VG_TRANSPORT_UDP;
+    cr_assert_eq(vg_cameras_update(db, &box, &c), 0);
+    char *rows = stream_rows();
+    cr_assert_str_eq(rows, "front main front udp;|front.sub sub front udp;|");
+    free(rows);
+    cr_assert_eq(vg_cameras_get(db, &box, "front", &got), 0);
+    cr_assert_str_eq(got.main_url, "rtsp://10.0.0.6/main");
+    cr_assert_str_eq(got.sub_url, "rtsp://10.0.0.6/sub");
+    cr_assert_eq(got.transport, VG_TRANSPORT_UDP);
+    vg_camera_done(&got);
+
+    c.transport = (enum vg_stream_transport)7;
+    cr_assert_eq(vg_cameras_update(db, &box, &c), -EINVAL);
+}
+
+Test(store, camera_delete_deletes_its_streams)
+{
+    struct vg_camera front = make_camera_with_sub("front");
+    struct vg_camera back = make_camera_with_sub("back");
+    cr_assert_eq(vg_cameras_insert(db, &box, &front), 0);
+    cr_assert_eq(vg_cameras_insert(db, &box, &back), 0);
+    cr_assert_eq(vg_cameras_delete(db, "front"), 0);
+    char *rows = stream_rows();
+    cr_assert_str_eq(rows, "back main back tcp;|back.sub sub back tcp;|");
+    free(rows);
+    cr_assert_eq(vg_cameras_delete(db, "front"), -ENOENT);
+
+    /* The foreign key cascades on its own as well, for a delete made elsewhere. */
+    cr_assert_eq(sqlite3_exec(db->h, "DELETE FROM cameras WHERE id = 'back'", NULL, NULL, NULL),
+                 SQLITE_OK);
+    cr_assert_eq(count_rows("SELECT COUNT(*) FROM streams"), 0);
+}
+
+Test(store, camera_write_is_undone_when_a_stream_write_fails)
+{
+    /* A trigger makes the sub stream's insert fail after the camera row was written. */
+    cr_assert_eq(sqlite3_exec(db->h,
+                              "CREATE TEMP TRIGGER no_sub BEFORE INSERT ON streams "
+                              "WHEN NEW.role = 'sub' BEGIN SELECT RAISE(ABORT, 'no sub'); END",
+                              NULL, NULL, NULL),
+                 SQLITE_OK);
+    struct vg_camera c = make_camera_with_sub("front"), got;
+    cr_assert_lt(vg_cameras_insert(db, &box, &c), 0);
+    cr_assert_eq(c.created_at, 0);
+    cr_assert_eq(vg_cameras_get(db, &box, "front", &got), -ENOENT);
+    cr_assert_eq(count_rows("SELECT COUNT(*) FROM streams"), 0);
+    cr_assert_eq(db->tx_depth, 0);
+}
+
+Test(store, stream_urls_are_sealed_at_rest)
+{
+    struct vg_camera c = make_camera_with_sub("front");
+    cr_assert_eq(vg_cameras_insert(db, &box, &c), 0);
+    char *rows = dump("SELECT * FROM streams");
+    cr_assert_null(strstr(rows, CAM_PASSWORD), "%s", rows);
+    cr_assert_null(strstr(rows, "10.0.0.5"), "the URL is sealed whole");
+    cr_assert_null(strstr(rows, "stream2"), "%s", rows);
+    free(rows);
+    rows = dump("SELECT url_sealed FROM streams WHERE url_sealed NOT LIKE 'v1:%'");
+    cr_assert_str_eq(rows, "", "every URL is secretbox output");
+    free(rows);
+
+    struct vg_secretbox other;
+    char other_path[192];
+    struct vg_stream_row st;
+    snprintf(other_path, sizeof(other_path), "%s/other.key", dir);
+    cr_assert_eq(vg_secretbox_load(other_path, &other), 0);
+    cr_assert_eq(vg_streams_get(db, &other, "front", &st), -EBADMSG);
+}
+
+Test(store, streams_list_returns_all_in_id_order)
+{
+    struct vg_stream_row *list = NULL;
+    size_t n = 99;
+    cr_assert_eq(vg_streams_list(db, &box, &list, &n), 0);
+    cr_assert_eq(n, 0);
+    vg_streams_free_list(list, n);
+
+    struct vg_camera zed = make_camera_with_sub("zed");
+    struct vg_camera front = make_camera("front", NULL);
+    struct vg_camera front2 = make_camera_with_sub("front-2");
+    front2.transport = VG_TRANSPORT_UDP;
+    front2.enabled = false;
+    cr_assert_eq(vg_cameras_insert(db, &box, &zed), 0);
+    cr_assert_eq(vg_cameras_insert(db, &box, &front), 0);
+    cr_assert_eq(vg_cameras_insert(db, &box, &front2), 0);
+
+    cr_assert_eq(vg_streams_list(db, &box, &list, &n), 0);
+    cr_assert_eq(n, 5);
+    const char *ids[] = {"front", "front-2", "front-2.sub", "zed", "zed.sub"};
+    const char *cams[] = {"front", "front-2", "front-2", "zed", "zed"};
+    for (size_t i = 0; i < n; i++) {
+        cr_assert_str_eq(list[i].id, ids[i]);
+        cr_assert_str_eq(list[i].camera_id, cams[i]);
+        cr_assert_eq(list[i].sub, strstr(ids[i], ".sub") != NULL, "%s", ids[i]);
+        cr_assert_str_eq(list[i].url, list[i].sub ? CAM_SUB_URL : CAM_URL);
+        cr_assert_eq(list[i].transport,
+                     strcmp(cams[i], "front-2") == 0 ? VG_TRANSPORT_UDP : VG_TRANSPORT_TCP);
+    }
+    vg_streams_free_list(list, n);
+    vg_streams_free_list(NULL, 0);
+    vg_stream_row_done(NULL);
+}
+
+Test(store, camera_list_reads_every_cameras_streams)
+{
+    struct vg_camera a = make_camera_with_sub("a");
+    struct vg_camera b = make_camera("b", NULL);
+    struct vg_camera c = make_camera_with_sub("c");
+    c.transport = VG_TRANSPORT_UDP;
+    cr_assert_eq(vg_cameras_insert(db, &box, &c), 0);
+    cr_assert_eq(vg_cameras_insert(db, &box, &b), 0);
+    cr_assert_eq(vg_cameras_insert(db, &box, &a), 0);
+    struct vg_camera *cams = NULL;
+    size_t n = 0;
+    cr_assert_eq(vg_cameras_list(db, &box, NULL, &cams, &n), 0);
+    cr_assert_eq(n, 3);
+    cr_assert_str_eq(cams[0].id, "a");
+    cr_assert_str_eq(cams[0].sub_url, CAM_SUB_URL);
+    cr_assert_str_eq(cams[1].id, "b");
+    cr_assert_str_eq(cams[1].main_url, CAM_URL);
+    cr_assert_str_eq(cams[1].sub_url, "");
+    cr_assert_str_eq(cams[2].id, "c");
+    cr_assert_eq(cams[2].transport, VG_TRANSPORT_UDP);
+    cr_assert_eq(cams[0].transport, VG_TRANSPORT_TCP);
+    vg_cameras_free_list(cams, n);
+}
+
 Test(store, delete_source_except_keeps_listed_and_other_sources)
 {
     const char *ids[] = {"a", "b", "c"};
@@ -525,15 +734,19 @@ Test(store, delete_source_except_keeps_listed_and_other_sources)
     cr_assert_str_eq(cams[0].id, "b");
     cr_assert_str_eq(cams[1].id, "d");
     vg_cameras_free_list(cams, n);
+    char *rows = dump("SELECT id FROM streams ORDER BY id");
+    cr_assert_str_eq(rows, "b|d|");
+    free(rows);
 }
 
-Test(store, nvr_delete_removes_its_cameras)
+Test(store, nvr_delete_removes_its_cameras_and_streams)
 {
     struct vg_nvr n = make_nvr("basement");
     cr_assert_eq(vg_nvrs_insert(db, &box, &n), 0);
     cr_assert_eq(vg_nvrs_insert(db, &box, &n), -EEXIST);
     struct vg_camera c1 = make_camera("basement-1", "basement");
     struct vg_camera c2 = make_camera("basement-2", "basement");
+    c2.sub_url = CAM_SUB_URL;
     struct vg_camera own = make_camera("porch", NULL);
     struct vg_camera orphan = make_camera("orphan", "no-such-nvr");
     cr_assert_eq(vg_cameras_insert(db, &box, &c1), 0);
@@ -552,6 +765,9 @@ Test(store, nvr_delete_removes_its_cameras)
     cr_assert_eq(count, 1);
     cr_assert_str_eq(cams[0].id, "porch");
     vg_cameras_free_list(cams, count);
+    char *rows = dump("SELECT id FROM streams ORDER BY id");
+    cr_assert_str_eq(rows, "porch|");
+    free(rows);
     struct vg_nvr got;
     cr_assert_eq(vg_nvrs_get(db, &box, "basement", &got), -ENOENT);
     cr_assert_eq(vg_nvrs_delete(db, "basement"), -ENOENT);

@@ -1,0 +1,681 @@
+/* Fragmented MP4 writer. Every box is written by a bounded writer: the init
+ * segment grows a heap buffer, the fragment header fills the caller's fixed
+ * array. Sizes are patched when a box closes, so nesting cannot go wrong. */
+#include "media/fmp4.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct writer {
+    uint8_t *p;
+    size_t len, cap;
+    bool grow;   /* realloc on overflow (init) or fail (fragment) */
+    bool failed; /* out of room or memory: the output is unusable */
+};
+
+static bool reserve(struct writer *w, size_t n)
+{
+    if (w->failed)
+        return false;
+    if (n <= w->cap - w->len)
+        return true;
+    if (!w->grow || n > SIZE_MAX / 2 - w->len) {
+        w->failed = true;
+        return false;
+    }
+    size_t cap = w->cap ? w->cap : 1024;
+    while (cap - w->len < n)
+        cap *= 2;
+    uint8_t *np = realloc(w->p, cap);
+    if (!np) {
+        w->failed = true;
+        return false;
+    }
+    w->p = np;
+    w->cap = cap;
+    return true;
+}
+
+static void put_bytes(struct writer *w, const void *data, size_t n)
+{
+    if (!reserve(w, n))
+        return;
+    if (n)
+        memcpy(w->p + w->len, data, n);
+    w->len += n;
+}
+
+static void put_zeros(struct writer *w, size_t n)
+{
+    if (!reserve(w, n))
+        return;
+    memset(w->p + w->len, 0, n);
+    w->len += n;
+}
+
+static void put_u8(struct writer *w, uint8_t v)
+{
+    put_bytes(w, &v, 1);
+}
+
+static void put_u16(struct writer *w, uint16_t v)
+{
+    uint8_t b[2] = {(uint8_t)(v >> 8), (uint8_t)v};
+    put_bytes(w, b, 2);
+}
+
+static void put_u24(struct writer *w, uint32_t v)
+{
+    uint8_t b[3] = {(uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
+    put_bytes(w, b, 3);
+}
+
+static void put_u32(struct writer *w, uint32_t v)
+{
+    uint8_t b[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
+    put_bytes(w, b, 4);
+}
+
+static void put_u64(struct writer *w, uint64_t v)
+{
+    put_u32(w, (uint32_t)(v >> 32));
+    put_u32(w, (uint32_t)v);
+}
+
+static void put_type(struct writer *w, const char type[4])
+{
+    put_bytes(w, type, 4);
+}
+
+/* Opens a box; returns its offset for box_end(). */
+static size_t box_begin(struct writer *w, const char type[4])
+{
+    size_t at = w->len;
+    put_u32(w, 0);
+    put_type(w, type);
+    return at;
+}
+
+static size_t full_box_begin(struct writer *w, const char type[4], uint8_t version, uint32_t flags)
+{
+    size_t at = box_begin(w, type);
+    put_u8(w, version);
+    put_u24(w, flags);
+    return at;
+}
+
+static void box_end(struct writer *w, size_t at)
+{
+    if (w->failed)
+        return;
+    size_t size = w->len - at;
+    if (size > UINT32_MAX) {
+        w->failed = true;
+        return;
+    }
+    uint8_t *p = w->p + at;
+    p[0] = (uint8_t)(size >> 24);
+    p[1] = (uint8_t)(size >> 16);
+    p[2] = (uint8_t)(size >> 8);
+    p[3] = (uint8_t)size;
+}
+
+static void put_matrix(struct writer *w)
+{
+    static const uint32_t unity[9] = {0x00010000, 0, 0, 0, 0x00010000, 0, 0, 0, 0x40000000};
+    for (size_t i = 0; i < 9; i++)
+        put_u32(w, unity[i]);
+}
+
+/* ---- what can be written ---- */
+
+static bool is_video_codec(enum vg_codec c)
+{
+    return c == VG_CODEC_H264 || c == VG_CODEC_H265;
+}
+
+/* avcC and hvcC both start with configurationVersion = 1; the minimum sizes
+ * are the fixed headers (ISO/IEC 14496-15 5.3.3.1 and 8.3.3.1). */
+static bool video_config_ok(const struct vg_track_params *t)
+{
+    size_t min = t->codec == VG_CODEC_H264 ? 7 : 23;
+    return t->config && t->config_len >= min && t->config_len <= VG_FMP4_CONFIG_MAX &&
+           t->config[0] == 1;
+}
+
+static bool opus_head(const struct vg_track_params *t)
+{
+    return t->config && t->config_len >= 19 && memcmp(t->config, "OpusHead", 8) == 0;
+}
+
+/* Channel mapping family 0 covers mono and stereo; any other family needs the
+ * table that only an OpusHead can supply. */
+static bool opus_writable(const struct vg_track_params *t)
+{
+    if (!opus_head(t))
+        return t->channels >= 1 && t->channels <= 2;
+    unsigned channels = t->config[9], family = t->config[18];
+    if (channels == 0)
+        return false;
+    return family == 0 ? channels <= 2 : t->config_len >= 21 + (size_t)channels;
+}
+
+/* Whether the audio track goes into the file. PCMA/PCMU have no MP4 mapping
+ * browsers play. */
+static bool audio_writable(const struct vg_track_params *t)
+{
+    switch (t->codec) {
+    case VG_CODEC_AAC:
+        return true;
+    case VG_CODEC_OPUS:
+        return opus_writable(t);
+    default:
+        return false;
+    }
+}
+
+static int check_video(const struct vg_track_params *t)
+{
+    if (!is_video_codec(t->codec) || !video_config_ok(t) || t->timescale == 0 ||
+        t->width > UINT16_MAX || t->height > UINT16_MAX)
+        return -EINVAL;
+    return 0;
+}
+
+static int check_audio(const struct vg_track_params *t)
+{
+    if (t->timescale == 0)
+        return -EINVAL;
+    if (t->codec == VG_CODEC_AAC &&
+        (!t->config || t->config_len < 2 || t->config_len > VG_FMP4_CONFIG_MAX))
+        return -EINVAL;
+    if (t->codec == VG_CODEC_OPUS && t->config_len > VG_FMP4_CONFIG_MAX)
+        return -EINVAL;
+    return 0;
+}
+
+/* Which tracks the file gets: 0, or -EINVAL when it would have none or a
+ * present track is malformed. An audio codec MP4 cannot carry is left out. */
+static int plan(const struct vg_stream_params *p, bool *has_video, bool *has_audio)
+{
+    *has_video = p->video.codec != VG_CODEC_NONE;
+    *has_audio = p->audio.codec != VG_CODEC_NONE && audio_writable(&p->audio);
+    if (*has_video && check_video(&p->video) < 0)
+        return -EINVAL;
+    if (*has_audio && check_audio(&p->audio) < 0)
+        return -EINVAL;
+    if (!*has_video && !*has_audio)
+        return -EINVAL;
+    return 0;
+}
+
+/* ---- init segment ---- */
+
+static void put_ftyp(struct writer *w)
+{
+    size_t at = box_begin(w, "ftyp");
+    put_type(w, "iso6");
+    put_u32(w, 0);
+    put_type(w, "iso6");
+    put_type(w, "isom");
+    put_type(w, "mp41");
+    box_end(w, at);
+}
+
+static void put_mvhd(struct writer *w, uint32_t next_track_id)
+{
+    size_t at = full_box_begin(w, "mvhd", 0, 0);
+    put_u32(w, 0);          /* creation_time */
+    put_u32(w, 0);          /* modification_time */
+    put_u32(w, 1000);       /* timescale */
+    put_u32(w, 0);          /* duration: unknown, it is fragmented */
+    put_u32(w, 0x00010000); /* rate 1.0 */
+    put_u16(w, 0x0100);     /* volume 1.0 */
+    put_zeros(w, 2 + 8);    /* reserved */
+    put_matrix(w);
+    put_zeros(w, 6 * 4); /* pre_defined */
+    put_u32(w, next_track_id);
+    box_end(w, at);
+}
+
+static void put_tkhd(struct writer *w, uint32_t track_id, const struct vg_track_params *t,
+                     bool video)
+{
+    size_t at = full_box_begin(w, "tkhd", 0, 0x000003); /* enabled, in movie */
+    put_u32(w, 0);                                      /* creation_time */
+    put_u32(w, 0);                                      /* modification_time */
+    put_u32(w, track_id);
+    put_u32(w, 0); /* reserved */
+    put_u32(w, 0); /* duration */
+    put_zeros(w, 8);
+    put_u16(w, 0);                  /* layer */
+    put_u16(w, 0);                  /* alternate_group */
+    put_u16(w, video ? 0 : 0x0100); /* volume */
+    put_u16(w, 0);                  /* reserved */
+    put_matrix(w);
+    put_u32(w, video ? (uint32_t)t->width << 16 : 0);
+    put_u32(w, video ? (uint32_t)t->height << 16 : 0);
+    box_end(w, at);
+}
+
+static void put_mdhd(struct writer *w, uint32_t timescale)
+{
+    size_t at = full_box_begin(w, "mdhd", 0, 0);
+    put_u32(w, 0); /* creation_time */
+    put_u32(w, 0); /* modification_time */
+    put_u32(w, timescale);
+    put_u32(w, 0); /* duration */
+    /* "und" as three 5-bit letters minus 0x60 */
+    put_u16(w, (uint16_t)((('u' - 0x60) << 10) | (('n' - 0x60) << 5) | ('d' - 0x60)));
+    put_u16(w, 0);
+    box_end(w, at);
+}
+
+static void put_hdlr(struct writer *w, bool video)
+{
+    static const char vname[] = "VideoHandler";
+    static const char sname[] = "SoundHandler";
+    size_t at = full_box_begin(w, "hdlr", 0, 0);
+    put_u32(w, 0); /* pre_defined */
+    put_type(w, video ? "vide" : "soun");
+    put_zeros(w, 12);
+    put_bytes(w, video ? vname : sname, sizeof(vname)); /* with the NUL */
+    box_end(w, at);
+}
+
+static void put_dinf(struct writer *w)
+{
+    size_t dinf = box_begin(w, "dinf");
+    size_t dref = full_box_begin(w, "dref", 0, 0);
+    put_u32(w, 1);
+    size_t url = full_box_begin(w, "url ", 0, 0x000001); /* media is in this file */
+    box_end(w, url);
+    box_end(w, dref);
+    box_end(w, dinf);
+}
+
+static void put_visual_entry(struct writer *w, const struct vg_track_params *t)
+{
+    bool avc = t->codec == VG_CODEC_H264;
+    size_t at = box_begin(w, avc ? "avc1" : "hvc1");
+    put_zeros(w, 6);  /* reserved */
+    put_u16(w, 1);    /* data_reference_index */
+    put_zeros(w, 16); /* pre_defined, reserved */
+    put_u16(w, (uint16_t)t->width);
+    put_u16(w, (uint16_t)t->height);
+    put_u32(w, 0x00480000); /* 72 dpi */
+    put_u32(w, 0x00480000);
+    put_u32(w, 0);    /* reserved */
+    put_u16(w, 1);    /* frame_count */
+    put_zeros(w, 32); /* compressorname */
+    put_u16(w, 0x0018);
+    put_u16(w, 0xffff); /* pre_defined = -1 */
+    size_t cfg = box_begin(w, avc ? "avcC" : "hvcC");
+    put_bytes(w, t->config, t->config_len);
+    box_end(w, cfg);
+    box_end(w, at);
+}
+
+/* The sample entry fields a player may read before the codec config. The
+ * sample rate is 16.16, so rates above 65535 Hz are left at 0 (the config
+ * carries the real one). */
+static void put_audio_entry_head(struct writer *w, unsigned channels, unsigned rate)
+{
+    put_zeros(w, 6);
+    put_u16(w, 1); /* data_reference_index */
+    put_zeros(w, 8);
+    put_u16(w, (uint16_t)(channels <= UINT16_MAX ? channels : 0));
+    put_u16(w, 16); /* samplesize */
+    put_u32(w, 0);  /* pre_defined, reserved */
+    put_u32(w, rate <= UINT16_MAX ? (uint32_t)rate << 16 : 0);
+}
+
+/* MPEG-4 descriptor length: 7 bits per byte, high bit = more follows. */
+static void put_desc_len(struct writer *w, size_t len)
+{
+    uint8_t b[4];
+    size_t n = 0;
+    do {
+        b[n++] = (uint8_t)(len & 0x7f);
+        len >>= 7;
+    } while (len && n < 4);
+    while (n > 1)
+        put_u8(w, (uint8_t)(b[--n] | 0x80));
+    put_u8(w, b[0]);
+}
+
+static size_t desc_len_size(size_t len)
+{
+    return len < 0x80 ? 1 : len < 0x4000 ? 2 : len < 0x200000 ? 3 : 4;
+}
+
+/* Sampling frequency and channel configuration from an AudioSpecificConfig,
+ * for the sample entry (ISO/IEC 14496-3 1.6.2.1). 0 when not found. */
+static void asc_rate_channels(const uint8_t *c, size_t len, unsigned *rate, unsigned *channels)
+{
+    static const unsigned rates[13] = {96000, 88200, 64000, 48000, 44100, 32000, 24000,
+                                       22050, 16000, 12000, 11025, 8000,  7350};
+    *rate = 0;
+    *channels = 0;
+    if (len < 2)
+        return;
+    /* at most 5 + 6 + 4 + 24 + 4 = 43 bits are read: the first 8 bytes hold them */
+    uint64_t v = 0;
+    for (size_t i = 0; i < 8; i++)
+        v = (v << 8) | (i < len ? c[i] : 0);
+    size_t avail = len < 8 ? len * 8 : 64;
+    size_t bit = (c[0] >> 3) == 31 ? 11 : 5;
+    unsigned idx = (unsigned)(v >> (64 - bit - 4)) & 0xf;
+    bit += 4;
+    if (idx == 15) {
+        if (avail < bit + 24)
+            return;
+        *rate = (unsigned)(v >> (64 - bit - 24)) & 0xffffff;
+        bit += 24;
+    } else if (idx < 13) {
+        *rate = rates[idx];
+    }
+    if (avail >= bit + 4) {
+        unsigned ch = (unsigned)(v >> (64 - bit - 4)) & 0xf;
+        *channels = ch == 7 ? 8 : ch < 7 ? ch : 0;
+    }
+}
+
+static void put_mp4a(struct writer *w, const struct vg_track_params *t)
+{
+    unsigned rate, channels;
+    asc_rate_channels(t->config, t->config_len, &rate, &channels);
+    if (t->sample_rate)
+        rate = t->sample_rate;
+    if (t->channels)
+        channels = t->channels;
+    if (!channels)
+        channels = 2;
+
+    size_t entry = box_begin(w, "mp4a");
+    put_audio_entry_head(w, channels, rate);
+
+    size_t dsi = t->config_len;
+    size_t dcd = 13 + 1 + desc_len_size(dsi) + dsi;
+    size_t esd = 3 + 1 + desc_len_size(dcd) + dcd + 3;
+    size_t esds = full_box_begin(w, "esds", 0, 0);
+    put_u8(w, 0x03); /* ES_Descriptor */
+    put_desc_len(w, esd);
+    put_u16(w, VG_FMP4_AUDIO_TRACK); /* ES_ID */
+    put_u8(w, 0);                    /* no dependencies, URL, OCR */
+    put_u8(w, 0x04);                 /* DecoderConfigDescriptor */
+    put_desc_len(w, dcd);
+    put_u8(w, 0x40); /* objectTypeIndication: MPEG-4 Audio */
+    put_u8(w, 0x15); /* streamType audio (5) << 2 | reserved 1 */
+    put_u24(w, 0);   /* bufferSizeDB */
+    put_u32(w, 0);   /* maxBitrate */
+    put_u32(w, 0);   /* avgBitrate */
+    put_u8(w, 0x05); /* DecoderSpecificInfo */
+    put_desc_len(w, dsi);
+    put_bytes(w, t->config, dsi);
+    put_u8(w, 0x06); /* SLConfigDescriptor */
+    put_desc_len(w, 1);
+    put_u8(w, 0x02); /* predefined: MP4 */
+    box_end(w, esds);
+    box_end(w, entry);
+}
+
+static uint16_t le16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | p[1] << 8);
+}
+
+/* "Encapsulation of Opus in ISO Base Media File Format" 4.3: the dOps box is
+ * OpusHead without its magic, big-endian. */
+static void put_opus(struct writer *w, const struct vg_track_params *t)
+{
+    const uint8_t *h = opus_head(t) ? t->config : NULL;
+    unsigned channels = h ? h[9] : t->channels;
+
+    size_t entry = box_begin(w, "Opus");
+    put_audio_entry_head(w, channels, 48000);
+    size_t dops = box_begin(w, "dOps");
+    put_u8(w, 0); /* Version */
+    put_u8(w, (uint8_t)channels);
+    put_u16(w, h ? le16(h + 10) : 0); /* PreSkip */
+    put_u32(w, h                ? (uint32_t)(le16(h + 12) | (uint32_t)le16(h + 14) << 16)
+               : t->sample_rate ? t->sample_rate
+                                : 48000);
+    put_u16(w, h ? le16(h + 16) : 0); /* OutputGain */
+    uint8_t family = h ? h[18] : 0;
+    put_u8(w, family);
+    if (family != 0) /* opus_writable() saw the stream counts and the table */
+        put_bytes(w, h + 19, 2 + (size_t)channels);
+    box_end(w, dops);
+    box_end(w, entry);
+}
+
+static void put_stbl(struct writer *w, const struct vg_track_params *t, bool video)
+{
+    size_t stbl = box_begin(w, "stbl");
+    size_t stsd = full_box_begin(w, "stsd", 0, 0);
+    put_u32(w, 1);
+    if (video)
+        put_visual_entry(w, t);
+    else if (t->codec == VG_CODEC_AAC)
+        put_mp4a(w, t);
+    else
+        put_opus(w, t);
+    box_end(w, stsd);
+    static const char empty[4][5] = {"stts", "stsc", "stsz", "stco"};
+    for (size_t i = 0; i < 4; i++) {
+        size_t at = full_box_begin(w, empty[i], 0, 0);
+        if (i == 2)
+            put_u32(w, 0); /* stsz sample_size */
+        put_u32(w, 0);     /* entry_count / sample_count */
+        box_end(w, at);
+    }
+    box_end(w, stbl);
+}
+
+static void put_trak(struct writer *w, uint32_t track_id, const struct vg_track_params *t,
+                     bool video)
+{
+    size_t trak = box_begin(w, "trak");
+    put_tkhd(w, track_id, t, video);
+    size_t mdia = box_begin(w, "mdia");
+    put_mdhd(w, t->timescale);
+    put_hdlr(w, video);
+    size_t minf = box_begin(w, "minf");
+    if (video) {
+        size_t at = full_box_begin(w, "vmhd", 0, 0x000001);
+        put_zeros(w, 8); /* graphicsmode, opcolor */
+        box_end(w, at);
+    } else {
+        size_t at = full_box_begin(w, "smhd", 0, 0);
+        put_u32(w, 0); /* balance, reserved */
+        box_end(w, at);
+    }
+    put_dinf(w);
+    put_stbl(w, t, video);
+    box_end(w, minf);
+    box_end(w, mdia);
+    box_end(w, trak);
+}
+
+static void put_trex(struct writer *w, uint32_t track_id)
+{
+    size_t at = full_box_begin(w, "trex", 0, 0);
+    put_u32(w, track_id);
+    put_u32(w, 1); /* default_sample_description_index */
+    put_u32(w, 0); /* default_sample_duration */
+    put_u32(w, 0); /* default_sample_size */
+    put_u32(w, 0); /* default_sample_flags */
+    box_end(w, at);
+}
+
+int vg_fmp4_init_segment(const struct vg_stream_params *p, uint8_t **ret_data, size_t *ret_len)
+{
+    const struct vg_track_params *v = &p->video, *a = &p->audio;
+    bool has_video, has_audio;
+    int r = plan(p, &has_video, &has_audio);
+    if (r < 0)
+        return r;
+
+    struct writer w = {.grow = true};
+    put_ftyp(&w);
+    size_t moov = box_begin(&w, "moov");
+    put_mvhd(&w, has_audio ? VG_FMP4_AUDIO_TRACK + 1 : VG_FMP4_VIDEO_TRACK + 1);
+    if (has_video)
+        put_trak(&w, VG_FMP4_VIDEO_TRACK, v, true);
+    if (has_audio)
+        put_trak(&w, VG_FMP4_AUDIO_TRACK, a, false);
+    size_t mvex = box_begin(&w, "mvex");
+    if (has_video)
+        put_trex(&w, VG_FMP4_VIDEO_TRACK);
+    if (has_audio)
+        put_trex(&w, VG_FMP4_AUDIO_TRACK);
+    box_end(&w, mvex);
+    box_end(&w, moov);
+
+    if (w.failed) {
+        free(w.p);
+        return -ENOMEM;
+    }
+    *ret_data = w.p;
+    *ret_len = w.len;
+    return 0;
+}
+
+/* ---- fragments ---- */
+
+#define TRUN_DATA_OFFSET 0x000001
+#define TRUN_DURATION 0x000100
+#define TRUN_SIZE 0x000200
+#define TRUN_FLAGS 0x000400
+#define TRUN_CTO 0x000800
+
+#define SAMPLE_SYNC 0x02000000     /* sample_depends_on = 2 (no other) */
+#define SAMPLE_NON_SYNC 0x01010000 /* sample_depends_on = 1, is_non_sync */
+
+size_t vg_fmp4_fragment_header(uint32_t sequence, const struct vg_frame *f, uint8_t *out)
+{
+    if (f->track != VG_TRACK_VIDEO && f->track != VG_TRACK_AUDIO)
+        return 0;
+    bool video = f->track == VG_TRACK_VIDEO;
+    if (f->dts < 0 || f->pts < 0 || f->len > UINT32_MAX - 8)
+        return 0;
+    int64_t cto = f->pts - f->dts; /* both non-negative: no overflow */
+    if (cto < INT32_MIN || cto > INT32_MAX)
+        return 0;
+
+    struct writer w = {.p = out, .cap = VG_FMP4_FRAGMENT_HEADER_MAX};
+    size_t moof = box_begin(&w, "moof");
+    size_t mfhd = full_box_begin(&w, "mfhd", 0, 0);
+    put_u32(&w, sequence);
+    box_end(&w, mfhd);
+
+    size_t traf = box_begin(&w, "traf");
+    size_t tfhd = full_box_begin(&w, "tfhd", 0, 0x020000); /* default-base-is-moof */
+    put_u32(&w, video ? VG_FMP4_VIDEO_TRACK : VG_FMP4_AUDIO_TRACK);
+    box_end(&w, tfhd);
+    size_t tfdt = full_box_begin(&w, "tfdt", 1, 0);
+    put_u64(&w, (uint64_t)f->dts);
+    box_end(&w, tfdt);
+
+    uint32_t flags = TRUN_DATA_OFFSET | TRUN_DURATION | TRUN_SIZE | TRUN_FLAGS;
+    if (video)
+        flags |= TRUN_CTO;
+    /* version 1: the composition offset is signed */
+    size_t trun = full_box_begin(&w, "trun", video ? 1 : 0, flags);
+    put_u32(&w, 1); /* sample_count */
+    size_t data_offset_at = w.len;
+    put_u32(&w, 0); /* patched below */
+    put_u32(&w, f->duration);
+    put_u32(&w, (uint32_t)f->len);
+    put_u32(&w, f->key ? SAMPLE_SYNC : SAMPLE_NON_SYNC);
+    if (video)
+        put_u32(&w, (uint32_t)(int32_t)cto);
+    box_end(&w, trun);
+    box_end(&w, traf);
+    box_end(&w, moof);
+
+    put_u32(&w, (uint32_t)(8 + f->len));
+    put_type(&w, "mdat");
+    if (w.failed)
+        return 0;
+
+    /* default-base-is-moof: the payload starts after moof and the mdat header */
+    uint32_t data_offset = (uint32_t)(w.len - moof);
+    out[data_offset_at] = (uint8_t)(data_offset >> 24);
+    out[data_offset_at + 1] = (uint8_t)(data_offset >> 16);
+    out[data_offset_at + 2] = (uint8_t)(data_offset >> 8);
+    out[data_offset_at + 3] = (uint8_t)data_offset;
+    return w.len;
+}
+
+/* ---- MIME ---- */
+
+/* RFC 6381 strings when the source did not set one: avc1.PPCCLL from the
+ * avcC, hvc1.* from the hvcC (ISO/IEC 14496-15 E.3). */
+static void video_codec_string(const struct vg_track_params *t, char *out, size_t outlen)
+{
+    if (t->codec_string[0]) {
+        snprintf(out, outlen, "%.*s", (int)sizeof(t->codec_string), t->codec_string);
+        return;
+    }
+    const uint8_t *c = t->config;
+    if (t->codec == VG_CODEC_H264) {
+        snprintf(out, outlen, "avc1.%02X%02X%02X", c[1], c[2], c[3]);
+        return;
+    }
+    static const char *space[4] = {"", "A", "B", "C"};
+    uint32_t compat = (uint32_t)c[2] << 24 | (uint32_t)c[3] << 16 | (uint32_t)c[4] << 8 | c[5];
+    uint32_t rev = 0;
+    for (int i = 0; i < 32; i++)
+        rev |= ((compat >> i) & 1u) << (31 - i);
+    int n = snprintf(out, outlen, "hvc1.%s%u.%X.%c%u", space[c[1] >> 6], c[1] & 0x1fu, rev,
+                     (c[1] & 0x20) ? 'H' : 'L', c[12]);
+    /* constraint bytes, trailing zero bytes omitted */
+    size_t last = 0;
+    for (size_t i = 0; i < 6; i++)
+        if (c[6 + i])
+            last = i + 1;
+    for (size_t i = 0; i < last && n >= 0 && (size_t)n < outlen; i++)
+        n += snprintf(out + n, outlen - (size_t)n, ".%X", c[6 + i]);
+}
+
+static void audio_codec_string(const struct vg_track_params *t, char *out, size_t outlen)
+{
+    if (t->codec == VG_CODEC_OPUS) {
+        snprintf(out, outlen, "opus");
+        return;
+    }
+    unsigned aot = 2; /* AAC-LC when the config is missing */
+    if (t->config && t->config_len >= 1) {
+        aot = t->config[0] >> 3;
+        if (aot == 31 && t->config_len >= 2)
+            aot = 32 + (((t->config[0] & 0x07u) << 3) | (t->config[1] >> 5));
+    }
+    snprintf(out, outlen, "mp4a.40.%u", aot);
+}
+
+void vg_fmp4_mime(const struct vg_stream_params *p, char *out, size_t outlen)
+{
+    if (!outlen)
+        return;
+    char vs[64] = "", as[32] = "";
+    bool has_video, has_audio;
+    if (plan(p, &has_video, &has_audio) < 0) {
+        out[0] = '\0';
+        return;
+    }
+    if (has_video)
+        video_codec_string(&p->video, vs, sizeof(vs));
+    if (has_audio)
+        audio_codec_string(&p->audio, as, sizeof(as));
+    if (has_video && has_audio)
+        snprintf(out, outlen, "video/mp4; codecs=\"%s,%s\"", vs, as);
+    else if (has_video)
+        snprintf(out, outlen, "video/mp4; codecs=\"%s\"", vs);
+    else
+        snprintf(out, outlen, "audio/mp4; codecs=\"%s\"", as);
+}

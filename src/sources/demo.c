@@ -1,0 +1,398 @@
+/* The demo source, "demo:N": a camera that needs no camera. Every demo source
+ * loops the same clip (sources/demo_clip.h), made once and shared read-only,
+ * at real-time pace; on every frame the slice of macroblock row 0 is replaced
+ * by a time slice carrying the wall-clock time as a barcode
+ * (media/h264_pcm.h), so a player's decoded pixels tell its glass-to-glass
+ * latency. No per-frame encoding: a frame costs a small slice write and a
+ * copy.
+ *
+ * One pacing thread serves every demo source of the process: it loads (or
+ * encodes, on first use) the clip, then every 40 ms publishes the next frame
+ * of each source. It exists while at least one demo source runs. The source
+ * vtable has no context argument to hang it on, so it is a process-wide
+ * object behind one mutex: the only global besides the log level.
+ *
+ * N picks where in the loop a camera starts, so neighbouring tiles differ.
+ * The start is always an IDR (one every 2 s in the clip), so the first frame
+ * goes out on the first tick instead of up to 2 s later. */
+#include <errno.h>
+#include <event2/event.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/log.h"
+#include "core/util.h"
+#include "media/h264_pcm.h"
+#include "media/stream.h"
+#include "sources/demo_clip.h"
+#include "sources/source.h"
+
+#define TICK_US (1000000 / VG_DEMO_CLIP_FPS)
+#define FRAME_DURATION (VG_VIDEO_TIMESCALE / VG_DEMO_CLIP_FPS)
+/* Later than this (a suspended machine), the pace restarts from now instead
+ * of catching up in a burst. */
+#define RESYNC_US 1000000
+#define DEMO_N_MAX 9999
+
+struct engine;
+
+struct vg_source {
+    struct engine *engine;
+    struct vg_stream *s;
+    unsigned n; /* the N of demo:N */
+    vg_source_report_fn *report;
+    void *report_arg;
+
+    /* A report waiting for the loop; posted by the pacing thread. */
+    pthread_mutex_t lock;
+    struct event *report_ev;
+    enum vg_source_event pending;
+    bool has_pending;
+    char reason[160];
+
+    /* Pacing thread only (under engine_lock). */
+    struct vg_source *next;
+    bool started, connected, failed;
+    unsigned frame;
+    int64_t dts;
+};
+
+struct engine {
+    pthread_t thread;
+    pthread_cond_t wake; /* CLOCK_MONOTONIC */
+    atomic_bool quit;    /* also cancels the clip encoding */
+    char *state_dir;
+    /* Under engine_lock. */
+    unsigned users;
+    struct vg_source *sources;
+    struct vg_demo_clip *clip; /* set once ready */
+    bool failed;
+    char why[160];
+};
+
+static pthread_mutex_t engine_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct engine *running; /* the engine new demo sources join; under engine_lock */
+
+static int64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int64_t wall_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void on_report(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct vg_source *src = arg;
+    pthread_mutex_lock(&src->lock);
+    bool has = src->has_pending;
+    enum vg_source_event ev = src->pending;
+    char reason[sizeof(src->reason)];
+    memcpy(reason, src->reason, sizeof(reason));
+    src->has_pending = false;
+    pthread_mutex_unlock(&src->lock);
+    if (has)
+        src->report(src->report_arg, ev, reason);
+}
+
+/* From any thread: the report reaches the loop through the source's event. */
+static void post(struct vg_source *src, enum vg_source_event ev, const char *reason)
+{
+    pthread_mutex_lock(&src->lock);
+    src->pending = ev;
+    src->has_pending = true;
+    vg_strlcpy(src->reason, sizeof(src->reason), reason ? reason : "");
+    pthread_mutex_unlock(&src->lock);
+    event_active(src->report_ev, EV_READ, 0);
+}
+
+static void fail(struct vg_source *src, const char *why)
+{
+    src->failed = true;
+    post(src, VG_SOURCE_FAILED, why);
+}
+
+/* The first tick of a source: parameters, and where in the loop it starts. */
+static int begin(struct vg_source *src, const struct vg_demo_clip *c)
+{
+    struct vg_stream_params *p = vg_stream_params_new();
+    if (!p)
+        return -ENOMEM;
+    int r = vg_h264_track_params(c->sps.base, c->sps.len, c->pps.base, c->pps.len, &p->video);
+    if (r < 0) {
+        vg_stream_params_unref(&p);
+        return r;
+    }
+    vg_stream_set_params(src->s, p);
+    unsigned gops = VG_DEMO_CLIP_FRAMES / VG_DEMO_CLIP_GOP;
+    unsigned frame = (src->n - 1) % gops * VG_DEMO_CLIP_GOP % c->nframes;
+    while (frame > 0 && !c->frames[frame].key)
+        frame--;
+    src->frame = frame;
+    src->started = true;
+    return 0;
+}
+
+/* Publishes the source's next frame, stamped with the time now. */
+static void tick(struct vg_source *src, const struct vg_demo_clip *c)
+{
+    if (src->failed)
+        return;
+    if (!src->started) {
+        int r = begin(src, c);
+        if (r < 0) {
+            fail(src, r == -ENOMEM ? "out of memory" : "unusable demo clip");
+            return;
+        }
+    }
+    const struct vg_demo_clip_frame *cf = &c->frames[src->frame];
+    uint8_t slice[VG_H264_TIME_SLICE_MAX];
+    size_t n;
+    int64_t now = wall_us();
+    int r = vg_h264_pcm_time_slice(&c->sps_info, &c->pps_info, cf->row0.base, cf->row0.len,
+                                   now / 1000, slice, sizeof(slice), &n);
+    if (r < 0) {
+        fail(src, "cannot write the time slice"); /* not reached: the clip was checked */
+        return;
+    }
+    struct vg_frame *f = vg_frame_new(4 + n + cf->rest.len);
+    if (!f)
+        return; /* this frame again next time; the stream sees a gap */
+    f->data[0] = (uint8_t)(n >> 24);
+    f->data[1] = (uint8_t)(n >> 16);
+    f->data[2] = (uint8_t)(n >> 8);
+    f->data[3] = (uint8_t)n;
+    memcpy(f->data + 4, slice, n);
+    memcpy(f->data + 4 + n, cf->rest.base, cf->rest.len);
+    f->track = VG_TRACK_VIDEO;
+    f->key = cf->key;
+    f->dts = f->pts = src->dts;
+    f->duration = FRAME_DURATION;
+    f->received_us = now;
+    vg_stream_publish(src->s, f);
+    src->dts += FRAME_DURATION;
+    src->frame = (src->frame + 1) % c->nframes;
+    if (!src->connected) {
+        src->connected = true;
+        post(src, VG_SOURCE_CONNECTED, NULL);
+    }
+}
+
+/* Waits until the monotonic time at (µs) or a wake-up. Holds engine_lock. */
+static void wait_until(struct engine *e, int64_t at)
+{
+    struct timespec ts = {.tv_sec = at / 1000000, .tv_nsec = at % 1000000 * 1000};
+    pthread_cond_timedwait(&e->wake, &engine_lock, &ts);
+}
+
+static const char *clip_error(int r)
+{
+    switch (r) {
+    case -ENOTSUP:
+        return "cannot make the demo clip: this libavcodec has no libx264";
+    case -EIO:
+        return "cannot make the demo clip: the encoder failed";
+    default:
+        return "cannot make the demo clip";
+    }
+}
+
+static void *engine_main(void *arg)
+{
+    struct engine *e = arg;
+    struct vg_demo_clip *clip = NULL;
+    bool encoded = false;
+    int save_err = 0;
+    int64_t t0 = mono_us();
+    int r = vg_demo_clip_open(e->state_dir, &e->quit, &clip, &encoded, &save_err);
+    if (r == 0 && encoded)
+        vg_log_write(VG_LOG_INFO, "demo", NULL, "made the demo clip in %.1f s",
+                     (double)(mono_us() - t0) / 1e6);
+    if (r == 0 && save_err)
+        vg_log_write(VG_LOG_WARN, "demo", NULL, "cannot cache the demo clip under %s/%s: %s",
+                     e->state_dir, VG_DEMO_CLIP_DIR, strerror(-save_err));
+
+    pthread_mutex_lock(&engine_lock);
+    if (r < 0) {
+        if (r != -ECANCELED) {
+            e->failed = true;
+            snprintf(e->why, sizeof(e->why), "%s (%s)", clip_error(r), strerror(-r));
+            for (struct vg_source *src = e->sources; src; src = src->next)
+                fail(src, e->why);
+        }
+        while (!atomic_load(&e->quit))
+            pthread_cond_wait(&e->wake, &engine_lock);
+        pthread_mutex_unlock(&engine_lock);
+        return NULL;
+    }
+    e->clip = clip;
+    int64_t next = mono_us();
+    while (!atomic_load(&e->quit)) {
+        int64_t now = mono_us();
+        if (now < next) {
+            wait_until(e, next);
+            continue;
+        }
+        for (struct vg_source *src = e->sources; src; src = src->next)
+            tick(src, clip);
+        next += TICK_US;
+        if (now - next > RESYNC_US)
+            next = now + TICK_US;
+    }
+    pthread_mutex_unlock(&engine_lock);
+    return NULL;
+}
+
+static struct engine *engine_free(struct engine *e)
+{
+    if (!e)
+        return NULL;
+    vg_demo_clip_unref(&e->clip);
+    pthread_cond_destroy(&e->wake);
+    free(e->state_dir);
+    free(e);
+    return NULL;
+}
+
+/* Under engine_lock. */
+static int engine_new(const char *state_dir, struct engine **ret)
+{
+    struct engine *e = calloc(1, sizeof(*e));
+    if (!e)
+        return -ENOMEM;
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    int r = pthread_cond_init(&e->wake, &attr);
+    pthread_condattr_destroy(&attr);
+    if (r != 0) {
+        free(e);
+        return -r;
+    }
+    e->state_dir = strdup(state_dir ? state_dir : ".");
+    if (!e->state_dir) {
+        engine_free(e);
+        return -ENOMEM;
+    }
+    r = pthread_create(&e->thread, NULL, engine_main, e);
+    if (r != 0) {
+        engine_free(e);
+        return -r;
+    }
+    *ret = e;
+    return 0;
+}
+
+/* "demo:N" with N in 1..DEMO_N_MAX. */
+static int parse_url(const char *url, unsigned *ret_n)
+{
+    if (!url || strncmp(url, "demo:", 5) != 0)
+        return -EINVAL;
+    const char *p = url + 5;
+    unsigned n = 0;
+    if (!*p)
+        return -EINVAL;
+    for (; *p; p++) {
+        if (*p < '0' || *p > '9' || n > DEMO_N_MAX)
+            return -EINVAL;
+        n = n * 10 + (unsigned)(*p - '0');
+    }
+    if (n < 1 || n > DEMO_N_MAX)
+        return -EINVAL;
+    *ret_n = n;
+    return 0;
+}
+
+static void demo_stop(struct vg_source *src)
+{
+    if (!src)
+        return;
+    struct engine *done = NULL;
+    pthread_mutex_lock(&engine_lock);
+    struct engine *e = src->engine;
+    if (e) {
+        for (struct vg_source **pp = &e->sources; *pp; pp = &(*pp)->next) {
+            if (*pp == src) {
+                *pp = src->next;
+                break;
+            }
+        }
+        if (--e->users == 0) {
+            /* The last one: the thread ends (an encoding in progress stops
+             * at the next picture) and a new demo source starts afresh. */
+            if (running == e)
+                running = NULL;
+            atomic_store(&e->quit, true);
+            pthread_cond_signal(&e->wake);
+            done = e;
+        }
+    }
+    pthread_mutex_unlock(&engine_lock);
+    if (done) {
+        pthread_join(done->thread, NULL);
+        engine_free(done);
+    }
+    if (src->report_ev)
+        event_free(src->report_ev);
+    pthread_mutex_destroy(&src->lock);
+    free(src);
+}
+
+static int demo_start(struct event_base *base, const struct vg_source_config *cfg,
+                      struct vg_stream *s, vg_source_report_fn *report, void *arg,
+                      struct vg_source **ret_src)
+{
+    unsigned n;
+    int r = parse_url(cfg->url, &n);
+    if (r < 0)
+        return r;
+    struct vg_source *src = calloc(1, sizeof(*src));
+    if (!src)
+        return -ENOMEM;
+    pthread_mutex_init(&src->lock, NULL);
+    src->s = s;
+    src->n = n;
+    src->report = report;
+    src->report_arg = arg;
+    src->report_ev = event_new(base, -1, 0, on_report, src);
+    if (!src->report_ev) {
+        demo_stop(src);
+        return -ENOMEM;
+    }
+    pthread_mutex_lock(&engine_lock);
+    if (!running)
+        r = engine_new(cfg->state_dir, &running);
+    if (r == 0) {
+        src->engine = running;
+        src->next = running->sources;
+        running->sources = src;
+        running->users++;
+        if (running->failed)
+            fail(src, running->why);
+    }
+    pthread_mutex_unlock(&engine_lock);
+    if (r < 0) {
+        demo_stop(src);
+        return r;
+    }
+    *ret_src = src;
+    return 0;
+}
+
+const struct vg_source_ops vg_source_demo = {
+    .name = "demo",
+    .start = demo_start,
+    .stop = demo_stop,
+};

@@ -1,0 +1,431 @@
+/* Pull sources through libavformat: RTSP/RTSPS (TCP by default, UDP on request),
+ * RTMP, HTTP(S) and files. One thread per source runs one session: connect,
+ * read until an error or stop, report, exit. The hub decides about retrying.
+ * The interrupt callback bounds every blocking call by the timeout and by stop,
+ * so a dead camera never blocks shutdown or another stream. */
+#include <errno.h>
+#include <event2/event.h>
+#include <libavcodec/avcodec.h>
+#include <libavcodec/bsf.h>
+#include <libavformat/avformat.h>
+#include <libavutil/error.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "core/log.h"
+#include "core/util.h"
+#include "media/ingest.h"
+#include "media/stream.h"
+#include "sources/source.h"
+
+struct vg_source {
+    struct vg_stream *s;
+    char *url, *id;
+    bool udp;
+    int64_t timeout_us;
+    vg_source_report_fn *report;
+    void *report_arg;
+
+    pthread_t thread;
+    bool thread_started;
+    atomic_bool stop;
+    atomic_llong last_io_us;
+
+    /* A report waiting for the loop; posted by the thread, read on the loop. */
+    pthread_mutex_t lock;
+    struct event *report_ev;
+    enum vg_source_event pending;
+    bool has_pending;
+    char reason[160];
+};
+
+static int64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int64_t wall_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void on_report(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct vg_source *src = arg;
+    pthread_mutex_lock(&src->lock);
+    bool has = src->has_pending;
+    enum vg_source_event ev = src->pending;
+    char reason[sizeof(src->reason)];
+    memcpy(reason, src->reason, sizeof(reason));
+    src->has_pending = false;
+    pthread_mutex_unlock(&src->lock);
+    if (has)
+        src->report(src->report_arg, ev, reason);
+}
+
+/* From the thread: the newest report wins (CONNECTED then ENDED shows ENDED). */
+static void post(struct vg_source *src, enum vg_source_event ev, const char *reason)
+{
+    pthread_mutex_lock(&src->lock);
+    src->pending = ev;
+    src->has_pending = true;
+    vg_strlcpy(src->reason, sizeof(src->reason), reason ? reason : "");
+    pthread_mutex_unlock(&src->lock);
+    event_active(src->report_ev, EV_READ, 0);
+}
+
+static int interrupt_cb(void *arg)
+{
+    struct vg_source *src = arg;
+    if (atomic_load(&src->stop))
+        return 1;
+    return mono_us() - atomic_load(&src->last_io_us) > src->timeout_us;
+}
+
+/* Maps an FFmpeg error to what the status shows. */
+static enum vg_source_event classify(int err)
+{
+    switch (err) {
+    case AVERROR_HTTP_UNAUTHORIZED:
+    case AVERROR_HTTP_FORBIDDEN:
+    case AVERROR(EACCES):
+    case AVERROR(EPERM):
+        return VG_SOURCE_UNAUTHORIZED;
+    case AVERROR(ECONNREFUSED):
+    case AVERROR(ETIMEDOUT):
+    case AVERROR(EHOSTUNREACH):
+    case AVERROR(ENETUNREACH):
+    case AVERROR(ECONNRESET):
+    case AVERROR(EPIPE):
+    case AVERROR(EIO):
+    case AVERROR_EXIT:
+    case AVERROR_EOF:
+        return VG_SOURCE_UNREACHABLE;
+    default:
+        return VG_SOURCE_FAILED;
+    }
+}
+
+static const char *describe(int err, char *buf, size_t len)
+{
+    if (err == AVERROR_EXIT)
+        return "timed out";
+    if (err == AVERROR_HTTP_UNAUTHORIZED)
+        return "401 Unauthorized: wrong username or password";
+    av_strerror(err, buf, len);
+    return buf;
+}
+
+/* What one session needs while it runs. */
+struct session {
+    struct vg_source *src;
+    AVFormatContext *fmt;
+    int video_idx, audio_idx;
+    AVBSFContext *bsf; /* MP4-style H.264/H.265 (RTMP, files) to Annex B */
+    struct vg_video_ingest video;
+    enum vg_codec audio_codec;
+    AVRational video_tb, audio_tb;
+    int64_t last_dts[2], offset[2];
+    bool have_dts[2];
+    int64_t start_wall_us;
+};
+
+static enum vg_codec video_codec(enum AVCodecID id)
+{
+    return id == AV_CODEC_ID_H264 ? VG_CODEC_H264 : id == AV_CODEC_ID_HEVC ? VG_CODEC_H265
+                                                                            : VG_CODEC_NONE;
+}
+
+static enum vg_codec audio_codec(enum AVCodecID id)
+{
+    switch (id) {
+    case AV_CODEC_ID_AAC:
+        return VG_CODEC_AAC;
+    case AV_CODEC_ID_PCM_ALAW:
+        return VG_CODEC_PCMA;
+    case AV_CODEC_ID_PCM_MULAW:
+        return VG_CODEC_PCMU;
+    case AV_CODEC_ID_OPUS:
+        return VG_CODEC_OPUS;
+    default:
+        return VG_CODEC_NONE;
+    }
+}
+
+static int open_input(struct session *ss, char *why, size_t whylen)
+{
+    struct vg_source *src = ss->src;
+    AVDictionary *opts = NULL;
+    bool rtsp = strncasecmp(src->url, "rtsp", 4) == 0;
+    if (rtsp) {
+        av_dict_set(&opts, "rtsp_transport", src->udp ? "udp" : "tcp", 0);
+        av_dict_set(&opts, "allowed_media_types", "video+audio", 0);
+    }
+    char timeout[32];
+    snprintf(timeout, sizeof(timeout), "%lld", (long long)src->timeout_us);
+    av_dict_set(&opts, "timeout", timeout, 0);
+    av_dict_set(&opts, "rw_timeout", timeout, 0);
+    ss->fmt = avformat_alloc_context();
+    if (!ss->fmt) {
+        av_dict_free(&opts);
+        return AVERROR(ENOMEM);
+    }
+    ss->fmt->interrupt_callback = (AVIOInterruptCB){.callback = interrupt_cb, .opaque = src};
+    ss->fmt->max_analyze_duration = 1000000;
+    ss->fmt->probesize = 1 << 20;
+    atomic_store(&src->last_io_us, mono_us());
+    int r = avformat_open_input(&ss->fmt, src->url, NULL, &opts);
+    av_dict_free(&opts);
+    if (r < 0)
+        return r;
+    /* RTSP describes its tracks in the SDP; probing frames would only delay the
+     * first one. Other containers may need a look. */
+    if (!rtsp) {
+        r = avformat_find_stream_info(ss->fmt, NULL);
+        if (r < 0)
+            return r;
+    }
+    ss->video_idx = av_find_best_stream(ss->fmt, AVMEDIA_TYPE_VIDEO, -1, -1, NULL, 0);
+    if (ss->video_idx < 0) {
+        snprintf(why, whylen, "no video track");
+        return AVERROR_STREAM_NOT_FOUND;
+    }
+    AVStream *vs = ss->fmt->streams[ss->video_idx];
+    enum vg_codec vc = video_codec(vs->codecpar->codec_id);
+    if (vc == VG_CODEC_NONE) {
+        snprintf(why, whylen, "unsupported video codec %s",
+                 avcodec_get_name(vs->codecpar->codec_id));
+        return AVERROR_DECODER_NOT_FOUND;
+    }
+    vg_video_ingest_init(&ss->video, vc);
+    const uint8_t *extra = vs->codecpar->extradata;
+    size_t extra_len = (size_t)vs->codecpar->extradata_size;
+    if (extra_len)
+        vg_video_ingest_extradata(&ss->video, extra, extra_len);
+    if (extra_len && extra[0] == 1) {
+        /* avcC/hvcC: packets are length-prefixed; make them Annex B first. */
+        const AVBitStreamFilter *f =
+            av_bsf_get_by_name(vc == VG_CODEC_H264 ? "h264_mp4toannexb" : "hevc_mp4toannexb");
+        if (!f || av_bsf_alloc(f, &ss->bsf) < 0)
+            return AVERROR(ENOMEM);
+        avcodec_parameters_copy(ss->bsf->par_in, vs->codecpar);
+        ss->bsf->time_base_in = vs->time_base;
+        r = av_bsf_init(ss->bsf);
+        if (r < 0)
+            return r;
+    }
+    ss->video_tb = vs->time_base;
+    ss->audio_idx = av_find_best_stream(ss->fmt, AVMEDIA_TYPE_AUDIO, -1, ss->video_idx, NULL, 0);
+    if (ss->audio_idx >= 0) {
+        AVStream *as = ss->fmt->streams[ss->audio_idx];
+        ss->audio_codec = audio_codec(as->codecpar->codec_id);
+        ss->audio_tb = as->time_base;
+        if (ss->audio_codec == VG_CODEC_NONE)
+            ss->audio_idx = -1;
+    }
+    return 0;
+}
+
+/* Builds the stream's parameters from the current parameter sets and audio. */
+static int publish_params(struct session *ss)
+{
+    struct vg_stream_params *p = vg_stream_params_new();
+    if (!p)
+        return -ENOMEM;
+    int r = vg_video_ingest_params(&ss->video, &p->video);
+    if (r == 0 && ss->audio_idx >= 0) {
+        AVCodecParameters *ap = ss->fmt->streams[ss->audio_idx]->codecpar;
+        p->audio.codec = ss->audio_codec;
+        p->audio.sample_rate = (unsigned)ap->sample_rate;
+        p->audio.channels = (unsigned)ap->ch_layout.nb_channels;
+        p->audio.timescale = (uint32_t)ap->sample_rate;
+        if (ap->extradata_size > 0)
+            r = vg_track_params_set_config(&p->audio, ap->extradata, (size_t)ap->extradata_size);
+    }
+    if (r < 0) {
+        vg_stream_params_unref(&p);
+        return r;
+    }
+    vg_stream_set_params(ss->src->s, p);
+    return 0;
+}
+
+/* Timestamps in the track's timescale, kept increasing across source jumps. */
+static void stamp(struct session *ss, int t, const AVPacket *pkt, AVRational tb, uint32_t scale,
+                  struct vg_frame *f)
+{
+    AVRational to = {1, (int)scale};
+    int64_t dts = pkt->dts != AV_NOPTS_VALUE ? pkt->dts : pkt->pts;
+    int64_t pts = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : dts;
+    if (dts == AV_NOPTS_VALUE) {
+        /* No timestamps at all: the arrival time is the best there is. */
+        dts = av_rescale_q(wall_us() - ss->start_wall_us, (AVRational){1, 1000000}, tb);
+        pts = dts;
+    }
+    int64_t d = av_rescale_q(dts, tb, to), p = av_rescale_q(pts, tb, to);
+    if (ss->have_dts[t] && d + ss->offset[t] <= ss->last_dts[t]) {
+        /* A jump back (wrap, camera restart): continue right after the last one. */
+        ss->offset[t] = ss->last_dts[t] + 1 - d;
+    }
+    f->dts = d + ss->offset[t];
+    f->pts = p + ss->offset[t];
+    if (f->pts < f->dts)
+        f->pts = f->dts;
+    ss->last_dts[t] = f->dts;
+    ss->have_dts[t] = true;
+}
+
+static int on_video(struct session *ss, AVPacket *pkt)
+{
+    struct vg_frame *f = NULL;
+    int r = vg_video_ingest_au(&ss->video, pkt->data, (size_t)pkt->size, &f);
+    if (r < 0 || !f)
+        return r == -ENOMEM ? r : 0; /* a damaged unit is dropped, not fatal */
+    if (ss->video.changed && vg_video_ingest_ready(&ss->video)) {
+        r = publish_params(ss);
+        if (r < 0) {
+            vg_frame_unref(&f);
+            return r == -ENOMEM ? r : 0;
+        }
+    }
+    f->track = VG_TRACK_VIDEO;
+    f->received_us = wall_us();
+    stamp(ss, VG_TRACK_VIDEO, pkt, ss->video_tb, VG_VIDEO_TIMESCALE, f);
+    vg_stream_publish(ss->src->s, f);
+    return 0;
+}
+
+static int on_audio(struct session *ss, AVPacket *pkt)
+{
+    struct vg_frame *f = vg_frame_new((size_t)pkt->size);
+    if (!f)
+        return -ENOMEM;
+    memcpy(f->data, pkt->data, (size_t)pkt->size);
+    f->track = VG_TRACK_AUDIO;
+    f->key = true;
+    f->received_us = wall_us();
+    AVCodecParameters *ap = ss->fmt->streams[ss->audio_idx]->codecpar;
+    stamp(ss, VG_TRACK_AUDIO, pkt, ss->audio_tb, (uint32_t)ap->sample_rate, f);
+    vg_stream_publish(ss->src->s, f);
+    return 0;
+}
+
+static int read_loop(struct session *ss)
+{
+    AVPacket *pkt = av_packet_alloc();
+    if (!pkt)
+        return AVERROR(ENOMEM);
+    bool connected = false;
+    int r = 0;
+    while (!atomic_load(&ss->src->stop)) {
+        atomic_store(&ss->src->last_io_us, mono_us());
+        r = av_read_frame(ss->fmt, pkt);
+        if (r < 0)
+            break;
+        if (pkt->stream_index == ss->video_idx && ss->bsf) {
+            r = av_bsf_send_packet(ss->bsf, pkt);
+            while (r >= 0 && (r = av_bsf_receive_packet(ss->bsf, pkt)) == 0) {
+                r = on_video(ss, pkt);
+                av_packet_unref(pkt);
+            }
+            r = r == AVERROR(EAGAIN) ? 0 : r;
+        } else if (pkt->stream_index == ss->video_idx) {
+            r = on_video(ss, pkt);
+        } else if (pkt->stream_index == ss->audio_idx && connected) {
+            r = on_audio(ss, pkt);
+        } else {
+            r = 0;
+        }
+        av_packet_unref(pkt);
+        if (r < 0)
+            break;
+        if (!connected && vg_video_ingest_ready(&ss->video)) {
+            connected = true;
+            post(ss->src, VG_SOURCE_CONNECTED, NULL);
+        }
+    }
+    av_packet_free(&pkt);
+    return atomic_load(&ss->src->stop) ? 0 : r;
+}
+
+static void *source_main(void *arg)
+{
+    struct vg_source *src = arg;
+    struct session ss = {.src = src, .video_idx = -1, .audio_idx = -1};
+    ss.start_wall_us = wall_us();
+    char why[160] = "", buf[128];
+    int r = open_input(&ss, why, sizeof(why));
+    if (r == 0)
+        r = read_loop(&ss);
+    if (!atomic_load(&src->stop)) {
+        enum vg_source_event ev = r == 0 || r == AVERROR_EOF ? VG_SOURCE_ENDED : classify(r);
+        if (!why[0])
+            vg_strlcpy(why, sizeof(why), r == 0 ? "stream ended" : describe(r, buf, sizeof(buf)));
+        post(src, ev, why);
+    }
+    av_bsf_free(&ss.bsf);
+    avformat_close_input(&ss.fmt);
+    return NULL;
+}
+
+static void lavf_stop(struct vg_source *src)
+{
+    if (!src)
+        return;
+    atomic_store(&src->stop, true);
+    if (src->thread_started)
+        pthread_join(src->thread, NULL);
+    if (src->report_ev)
+        event_free(src->report_ev);
+    pthread_mutex_destroy(&src->lock);
+    free(src->url);
+    free(src->id);
+    free(src);
+}
+
+static int lavf_start(struct event_base *base, const struct vg_source_config *cfg,
+                      struct vg_stream *s, vg_source_report_fn *report, void *arg,
+                      struct vg_source **ret_src)
+{
+    struct vg_source *src = calloc(1, sizeof(*src));
+    if (!src)
+        return -ENOMEM;
+    pthread_mutex_init(&src->lock, NULL);
+    src->s = s;
+    src->url = strdup(cfg->url);
+    src->id = strdup(cfg->stream_id);
+    src->udp = cfg->udp;
+    src->timeout_us = (int64_t)(cfg->timeout_ms ? cfg->timeout_ms : 5000) * 1000;
+    src->report = report;
+    src->report_arg = arg;
+    src->report_ev = event_new(base, -1, 0, on_report, src);
+    if (!src->url || !src->id || !src->report_ev) {
+        lavf_stop(src);
+        return -ENOMEM;
+    }
+    int r = pthread_create(&src->thread, NULL, source_main, src);
+    if (r != 0) {
+        lavf_stop(src);
+        return -r;
+    }
+    src->thread_started = true;
+    *ret_src = src;
+    return 0;
+}
+
+const struct vg_source_ops vg_source_lavf = {
+    .name = "lavf",
+    .start = lavf_start,
+    .stop = lavf_stop,
+};
