@@ -30,6 +30,8 @@
 #define HOUSEKEEPING_S 600
 #define WORKER_THREADS 2
 #define WORKER_QUEUE_MAX 64
+#define PROBE_THREADS 4
+#define PROBE_QUEUE_MAX 8
 
 static void notify(const char *state)
 {
@@ -316,6 +318,8 @@ int vg_app_init(struct vg_app *app, struct vg_config *cfg, unsigned demo_cameras
     if (r == 0)
         r = vg_workers_new(app->base, WORKER_THREADS, WORKER_QUEUE_MAX, &app->workers);
     if (r == 0)
+        r = vg_workers_new(app->base, PROBE_THREADS, PROBE_QUEUE_MAX, &app->probes);
+    if (r == 0)
         r = start_hub(app);
     if (r < 0)
         return r;
@@ -332,6 +336,7 @@ void vg_app_done(struct vg_app *app)
 {
     /* Workers first: jobs still waiting answer their requests before HTTP goes. */
     app->workers = vg_workers_free(app->workers);
+    app->probes = vg_workers_free(app->probes);
     /* Live responses end before HTTP closes; viewers release their streams as
      * their connections close; then the sources stop. */
     app->events = vg_events_free(app->events);

@@ -24,6 +24,7 @@ struct vg_app {
     struct vg_http *http;
     struct vg_lockout *lockout;
     struct vg_workers *workers; /* CPU-heavy jobs off the loop */
+    struct vg_workers *probes;  /* camera connection tests (they block on the network) */
     struct vg_hub *hub;         /* every stream and its source */
     struct vg_events *events;   /* server-sent event clients */
     unsigned demo_cameras;

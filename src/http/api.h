@@ -33,6 +33,7 @@ void vg_api_cameras_create(struct vg_req *req);
 void vg_api_cameras_get(struct vg_req *req);
 void vg_api_cameras_update(struct vg_req *req);
 void vg_api_cameras_delete(struct vg_req *req);
+void vg_api_cameras_probe(struct vg_req *req);
 
 void vg_api_nvrs_list(struct vg_req *req);
 void vg_api_nvrs_create(struct vg_req *req);

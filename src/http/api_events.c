@@ -66,8 +66,8 @@ static void send_text(struct client *c, const char *text, size_t len)
 static void send_status(struct client *c, const char *stream_id, const char *camera_id,
                         json_t *status)
 {
-    json_t *msg = json_pack("{s:s,s:s,s:O}", "stream", stream_id, "camera", camera_id, "status",
-                            status);
+    json_t *msg =
+        json_pack("{s:s,s:s,s:O}", "stream", stream_id, "camera", camera_id, "status", status);
     char *data = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
     json_decref(msg);
     if (!data)

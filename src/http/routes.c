@@ -27,6 +27,7 @@ const struct vg_route vg_routes[] = {
 
     R(GET, "/api/cameras", USER, vg_api_cameras_list),
     R(POST, "/api/cameras", ADMIN, vg_api_cameras_create),
+    R(POST, "/api/cameras/probe", ADMIN, vg_api_cameras_probe),
     R(GET, "/api/cameras/{id}", USER, vg_api_cameras_get),
     R(PUT, "/api/cameras/{id}", ADMIN, vg_api_cameras_update),
     R(DELETE, "/api/cameras/{id}", ADMIN, vg_api_cameras_delete),

@@ -53,12 +53,9 @@ static int64_t mono_us(void)
 const char *vg_stream_state_name(enum vg_stream_state s)
 {
     static const char *const names[] = {
-        [VG_STATE_IDLE] = "idle",
-        [VG_STATE_STARTING] = "starting",
-        [VG_STATE_ONLINE] = "online",
-        [VG_STATE_STALLED] = "stalled",
-        [VG_STATE_OFFLINE] = "offline",
-        [VG_STATE_UNAUTHORIZED] = "unauthorized",
+        [VG_STATE_IDLE] = "idle",       [VG_STATE_STARTING] = "starting",
+        [VG_STATE_ONLINE] = "online",   [VG_STATE_STALLED] = "stalled",
+        [VG_STATE_OFFLINE] = "offline", [VG_STATE_UNAUTHORIZED] = "unauthorized",
         [VG_STATE_ERROR] = "error",
     };
     return names[s];
@@ -370,7 +367,8 @@ void vg_hub_forget_camera(struct vg_hub *h, const char *camera_id)
 {
     size_t n = strlen(camera_id);
     for (struct entry *e = h->entries; e; e = e->next) {
-        bool mine = strncmp(e->id, camera_id, n) == 0 && (!e->id[n] || strcmp(e->id + n, ".sub") == 0);
+        bool mine =
+            strncmp(e->id, camera_id, n) == 0 && (!e->id[n] || strcmp(e->id + n, ".sub") == 0);
         if (!mine || !e->source)
             continue;
         /* Restart with the new URL; consumers keep their place in the stream. */

@@ -37,12 +37,12 @@ struct vg_frame {
     bool key;         /* video: an IDR/IRAP picture; audio: always true */
     int64_t dts, pts; /* in the track's timescale (90 kHz video, sample rate audio) */
     uint32_t duration;
-    int64_t received_us; /* CLOCK_REALTIME when the source got it */
-    uint32_t params_gen; /* the vg_stream_params generation it belongs to */
+    int64_t received_us;             /* CLOCK_REALTIME when the source got it */
+    uint32_t params_gen;             /* the vg_stream_params generation it belongs to */
     struct vg_stream_params *params; /* set when published; a reference */
     uint64_t seq;                    /* position in its stream, set when published */
-    uint16_t frag_len; /* fragment header bytes just before data; 0 until packaged */
-    uint8_t *data;     /* len bytes, VG_FRAME_HEADROOM after buf */
+    uint16_t frag_len;               /* fragment header bytes just before data; 0 until packaged */
+    uint8_t *data;                   /* len bytes, VG_FRAME_HEADROOM after buf */
     size_t len;
     uint8_t buf[];
 };

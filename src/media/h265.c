@@ -151,8 +151,9 @@ int vg_h265_hvcc(const struct vg_nal_ref *nals, size_t count, uint8_t *out, size
             k++;
         if (k == sizeof(array_types) || nals[i].len > 0xffff || per_type[k] == 0xffff)
             return -EINVAL;
-        if (per_type[k]++ == 0)
-            need += 3;
+        if (per_type[k] == 0)
+            need += 3; /* a new array */
+        per_type[k]++;
         need += 2 + nals[i].len;
         if (t == VG_H265_NAL_SPS && !first_sps)
             first_sps = &nals[i];

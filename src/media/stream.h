@@ -18,13 +18,13 @@ struct vg_stream;
 struct vg_reader;
 
 struct vg_stream_counters {
-    uint64_t frames, bytes;      /* published since the stream was made */
-    int64_t last_frame_us;       /* CLOCK_MONOTONIC of the newest frame; 0 before */
-    int64_t last_pts_change_us;  /* CLOCK_MONOTONIC when video timestamps last advanced */
-    double fps;                  /* video frames per second over the last seconds */
-    double bitrate;              /* bits per second over the last seconds */
+    uint64_t frames, bytes;     /* published since the stream was made */
+    int64_t last_frame_us;      /* CLOCK_MONOTONIC of the newest frame; 0 before */
+    int64_t last_pts_change_us; /* CLOCK_MONOTONIC when video timestamps last advanced */
+    double fps;                 /* video frames per second over the last seconds */
+    double bitrate;             /* bits per second over the last seconds */
     unsigned readers;
-    uint64_t skips;              /* times a reader fell behind and skipped ahead */
+    uint64_t skips; /* times a reader fell behind and skipped ahead */
 };
 
 /* The ring's limits. */

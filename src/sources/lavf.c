@@ -143,8 +143,9 @@ struct session {
 
 static enum vg_codec video_codec(enum AVCodecID id)
 {
-    return id == AV_CODEC_ID_H264 ? VG_CODEC_H264 : id == AV_CODEC_ID_HEVC ? VG_CODEC_H265
-                                                                            : VG_CODEC_NONE;
+    return id == AV_CODEC_ID_H264   ? VG_CODEC_H264
+           : id == AV_CODEC_ID_HEVC ? VG_CODEC_H265
+                                    : VG_CODEC_NONE;
 }
 
 static enum vg_codec audio_codec(enum AVCodecID id)
