@@ -21,6 +21,20 @@ static void set_overrun(struct vg_bitreader *br)
     br->pos = br->len * 8;
 }
 
+/* The next 64 bits from pos, MSB first, zero past the end. */
+static uint64_t peek64(const struct vg_bitreader *br)
+{
+    size_t byte = br->pos >> 3;
+    size_t avail = br->len - byte;
+    unsigned take = avail < 8 ? (unsigned)avail : 8;
+    uint64_t v = 0;
+    for (unsigned i = 0; i < take; i++)
+        v |= (uint64_t)br->buf[byte + i] << (56 - 8 * i);
+    /* At least 57 bits stay valid after the shift: more than any single
+     * read (32) or an Exp-Golomb prefix (33) needs. */
+    return v << (br->pos & 7);
+}
+
 uint32_t vg_bitreader_u(struct vg_bitreader *br, unsigned n)
 {
     if (n == 0)
@@ -29,17 +43,9 @@ uint32_t vg_bitreader_u(struct vg_bitreader *br, unsigned n)
         set_overrun(br);
         return 0;
     }
-    uint64_t v = 0;
-    while (n > 0) {
-        unsigned off = br->pos & 7;
-        unsigned avail = 8 - off;
-        unsigned take = n < avail ? n : avail;
-        unsigned byte = br->buf[br->pos >> 3];
-        v = (v << take) | ((byte >> (avail - take)) & ((1u << take) - 1));
-        br->pos += take;
-        n -= take;
-    }
-    return (uint32_t)v;
+    uint32_t v = (uint32_t)(peek64(br) >> (64 - n));
+    br->pos += n;
+    return v;
 }
 
 bool vg_bitreader_flag(struct vg_bitreader *br)
@@ -49,18 +55,16 @@ bool vg_bitreader_flag(struct vg_bitreader *br)
 
 uint32_t vg_bitreader_ue(struct vg_bitreader *br)
 {
-    unsigned zeros = 0;
-    while (!br->overrun && vg_bitreader_u(br, 1) == 0) {
-        if (++zeros == 32) {
-            set_overrun(br);
-            return 0;
-        }
+    size_t left = vg_bitreader_left(br);
+    uint64_t bits = peek64(br);
+    /* peek64 holds at least 57 valid bits, enough to see 32 zeros. */
+    unsigned zeros = bits ? (unsigned)__builtin_clzll(bits) : 64;
+    if (zeros >= 32 || 2 * (size_t)zeros + 1 > left) {
+        set_overrun(br);
+        return 0;
     }
-    if (br->overrun)
-        return 0;
+    br->pos += zeros + 1;
     uint32_t rest = vg_bitreader_u(br, zeros);
-    if (br->overrun)
-        return 0;
     return (uint32_t)((1ull << zeros) - 1 + rest);
 }
 
@@ -107,16 +111,6 @@ void vg_bitwriter_init(struct vg_bitwriter *bw, uint8_t *buf, size_t cap)
     bw->overflow = false;
 }
 
-static void put_bit(struct vg_bitwriter *bw, unsigned bit)
-{
-    size_t byte = bw->pos >> 3;
-    unsigned shift = 7 - (bw->pos & 7);
-    if (shift == 7)
-        bw->buf[byte] = 0;
-    bw->buf[byte] |= (uint8_t)((bit & 1) << shift);
-    bw->pos++;
-}
-
 static bool fits(struct vg_bitwriter *bw, uint64_t n)
 {
     if (bw->overflow || n > bw->cap * 8 - bw->pos) {
@@ -135,8 +129,15 @@ void vg_bitwriter_u(struct vg_bitwriter *bw, unsigned n, uint32_t v)
     if (!fits(bw, n))
         return;
     while (n > 0) {
-        n--;
-        put_bit(bw, (v >> n) & 1);
+        unsigned used = bw->pos & 7, room = 8 - used;
+        unsigned take = n < room ? n : room;
+        size_t byte = bw->pos >> 3;
+        unsigned chunk = (v >> (n - take)) & ((1u << take) - 1);
+        if (used == 0)
+            bw->buf[byte] = 0;
+        bw->buf[byte] |= (uint8_t)(chunk << (room - take));
+        bw->pos += take;
+        n -= take;
     }
 }
 
@@ -146,13 +147,17 @@ void vg_bitwriter_ue(struct vg_bitwriter *bw, uint32_t v)
     unsigned bits = 0;
     while ((code >> bits) > 1)
         bits++;
-    /* bits zeros, then code in bits + 1 bits. */
+    /* bits zeros, then code in bits + 1 bits (33 for UINT32_MAX). */
     if (!fits(bw, 2ull * bits + 1))
         return;
-    for (unsigned i = 0; i < bits; i++)
-        put_bit(bw, 0);
-    for (unsigned i = bits + 1; i > 0; i--)
-        put_bit(bw, (unsigned)(code >> (i - 1)) & 1);
+    for (unsigned z = bits; z > 0;) {
+        unsigned k = z < 32 ? z : 32;
+        vg_bitwriter_u(bw, k, 0);
+        z -= k;
+    }
+    if (bits == 32)
+        vg_bitwriter_u(bw, 1, 1);
+    vg_bitwriter_u(bw, bits < 32 ? bits + 1 : 32, (uint32_t)code);
 }
 
 void vg_bitwriter_se(struct vg_bitwriter *bw, int32_t v)

@@ -6,7 +6,6 @@
 #include <libavutil/imgutils.h>
 #include <libavutil/mem.h>
 #include <libswscale/swscale.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,12 +48,11 @@ int vg_jpeg_scaled_size(unsigned src_w, unsigned src_h, unsigned width, unsigned
 {
     if (!src_w || !src_h)
         return -EINVAL;
-    unsigned long w = src_w, h = src_h;
+    uint64_t w = src_w, h = src_h;
     if (width && width != src_w) {
-        /* Nearest even height: 4:2:0 chroma then covers whole rows. */
-        double exact = (double)width * src_h / src_w;
+        /* The nearest even height: 4:2:0 chroma then covers whole rows. */
         w = width;
-        h = exact > VG_JPEG_HEIGHT_MAX ? VG_JPEG_HEIGHT_MAX + 1ul : 2ul * lround(exact / 2);
+        h = 2 * (((uint64_t)width * src_h + src_w) / (2 * (uint64_t)src_w));
         if (h < 2)
             h = 2;
     }

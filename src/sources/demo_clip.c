@@ -585,6 +585,7 @@ static int fsync_dir(const char *path)
     return r;
 }
 
+/* mkdir -p of the directory holding path. */
 static int make_parent(const char *path)
 {
     char dir[4096];
@@ -596,9 +597,17 @@ static int make_parent(const char *path)
         return -ENAMETOOLONG;
     memcpy(dir, path, n);
     dir[n] = 0;
-    if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-        return -errno;
-    return 0;
+    for (char *p = dir + 1;; p++) {
+        if (*p != '/' && *p != 0)
+            continue;
+        char c = *p;
+        *p = 0;
+        if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+            return -errno;
+        *p = c;
+        if (!c)
+            return 0;
+    }
 }
 
 int vg_demo_clip_save(const char *path, const uint8_t *buf, size_t len)

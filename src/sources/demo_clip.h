@@ -73,8 +73,7 @@ int vg_demo_clip_parse(const uint8_t *buf, size_t len, struct vg_demo_clip **ret
 int vg_demo_clip_load(const char *path, struct vg_demo_clip **ret_clip);
 
 /* Writes buf to path atomically: a temporary file in the same directory,
- * fsync, rename, fsync of the directory. Creates the directory (one level)
- * when missing. Returns 0 or a negative errno. */
+ * fsync, rename, fsync of the directory. Creates missing directories. Returns 0 or a negative errno. */
 int vg_demo_clip_save(const char *path, const uint8_t *buf, size_t len);
 
 /* The cached clip under state_dir, encoded and saved first when it is not

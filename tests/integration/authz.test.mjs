@@ -177,6 +177,9 @@ describe('access matrix against the running server', () => {
     'DELETE /api/nvrs/{id}': async () => ({ params: { id: (await adminMake('/api/nvrs', nvrBody())).id } }),
     'POST /api/nvrs/{id}/sync': async () => ({ params: { id: 'mx-nvr' } }),
     'GET /api/audit': async () => ({}),
+    'POST /api/cameras/probe': async () => ({ body: { url: 'demo:1' } }),
+    'GET /api/streams/{id}/mse': async () => ({ params: { id: 'mx-cam' }, headersOnly: true }),
+    'GET /api/events': async () => ({ headersOnly: true }),
   };
 
   function expectation(access, role) {
@@ -216,7 +219,7 @@ describe('access matrix against the running server', () => {
         const p = o.path.replace(/\{([^}]+)\}/g, (_, n) => encodeURIComponent(String(prep.params?.[n])));
         const client = prep.client ?? caller.client;
         const bearer = 'bearer' in prep ? prep.bearer : caller.bearer;
-        const res = await client.request(o.method, p, { body: prep.body, bearer });
+        const res = await client.request(o.method, p, { body: prep.body, bearer, headersOnly: prep.headersOnly });
         const want = expectation(o.access, caller.role);
         const ok = want === '2xx' ? res.status >= 200 && res.status < 300 : res.status === want;
         if (!ok) {

@@ -345,7 +345,7 @@ export class Client {
    *   cookies  false: do not send cookies
    * Returns {status, headers, json, text, setCookies}.
    */
-  async request(method, p, { body, headers = {}, bearer, csrf = true, raw, cookies = true } = {}) {
+  async request(method, p, { body, headers = {}, bearer, csrf = true, raw, cookies = true, headersOnly = false } = {}) {
     method = method.toUpperCase();
     const h = { ...headers };
     let payload;
@@ -379,7 +379,14 @@ export class Client {
       if (expired) this.cookies.delete(c.name);
       else this.cookies.set(c.name, c.value);
     }
-    const text = await res.text();
+    // A live response (MSE, events) never ends: keep its headers, drop the body.
+    let text;
+    if (headersOnly && res.ok) {
+      await res.body?.cancel();
+      text = '';
+    } else {
+      text = await res.text();
+    }
     let json = null;
     if (text.length) {
       try {

@@ -17,6 +17,12 @@ const REFRESH_MS = 10000;
 // (see transport.js for why a full wall needs it over HTTP/1.1).
 const DEFAULT_TRANSPORT = 'fetch';
 
+// Natural order by name ("Demo 2" before "Demo 10"), then id.
+const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
+export function sortCameras(cameras) {
+    return [...cameras].sort((a, b) => collator.compare(a.name || a.id, b.name || b.id) || collator.compare(a.id, b.id));
+}
+
 function storedLayout() {
     try {
         const n = Number(localStorage.getItem(LAYOUT_KEY));
@@ -45,7 +51,7 @@ export class Wall {
     /** root: where the wall goes. cameras: GET /api/cameras. */
     constructor(root, cameras) {
         this.root = root;
-        this.cameras = cameras;
+        this.cameras = sortCameras(cameras);
         this.layout = storedLayout() || fittingLayout(cameras.length);
         this.page = 0;
         this.tiles = [];
@@ -257,8 +263,9 @@ export class Wall {
         if (this.refreshing || this.destroyed) return;
         this.refreshing = true;
         try {
-            const cams = await api.get('/api/cameras');
-            if (this.destroyed || !Array.isArray(cams)) return;
+            const raw = await api.get('/api/cameras');
+            if (this.destroyed || !Array.isArray(raw)) return;
+            const cams = sortCameras(raw);
             const sameSet = cams.length === this.cameras.length && cams.every((c, i) => c.id === this.cameras[i].id);
             this.cameras = cams;
             if (!sameSet) {

@@ -350,7 +350,8 @@ export class Tile {
             this.clientBps = this.clientBps ? this.clientBps * 0.5 + bps * 0.5 : bps;
         }
         this.sample = cur;
-        this.renderStats();
+        if (this.state === 'connecting') this.render(); // the waiting message depends on other tiles
+        else this.renderStats();
     }
 
     renderStats() {
