@@ -115,9 +115,9 @@ Test(h265, codec_string_profile_space_and_constraint_bytes)
     s.constraint_flags[0] = 0xb0;
     s.constraint_flags[2] = 0x01;
     expect_codec(&s, "hvc1.B4.10.L120.B0.0.1");
-    char out[12];
-    cr_expect_eq(vg_h265_codec_string(&s, out, sizeof(out)), -ENOSPC);
-    cr_expect_eq(vg_h265_codec_string(&s, out, 20), -ENOSPC);
+    char out[32];
+    cr_expect_eq(vg_h265_codec_string(&s, out, 12), -ENOSPC);
+    cr_expect_eq(vg_h265_codec_string(&s, out, 20), -ENOSPC); /* cut in the constraint bytes */
 }
 
 static void expect_hvcc(const struct vg_nal_ref *nals, size_t count, const uint8_t *want,
