@@ -85,6 +85,13 @@ function report(label, results) {
         console.log(`  run ${i + 1}: ${r.ok ? `all ${r.tiles.length} playing at ${r.last} ms` : `only ${playing} of ${r.tiles.length} tiles playing after ${RUN_TIMEOUT_MS / 1000} s`}` +
             (r.first ? ` (first tile ${r.first} ms)` : ''));
     });
+    // Where the time goes, per tile (median over every tile of every run).
+    const all = results.flatMap((r) => r.tiles.map((t) => t.timing).filter((t) => t && t.frame));
+    if (all.length) {
+        const part = (f) => median(all.map(f));
+        console.log(`  per tile (median): player start ${part((t) => t.start)} ms, server answers +${part((t) => t.open - t.start)} ms,` +
+            ` first media appended +${part((t) => (t.appended || t.frame) - t.open)} ms, first frame +${part((t) => t.frame - (t.appended || t.frame))} ms`);
+    }
     if (done.length === results.length) {
         console.log(`  median: every tile playing ${median(done.map((r) => r.last))} ms after navigation start` +
             ` (first tile ${median(done.map((r) => r.first))} ms)`);
@@ -120,8 +127,14 @@ try {
         coldRuns.push(await run());
     }
     cold = report('sources idle (each tile starts its source):', coldRuns);
+} catch (e) {
+    if (daemon.exited) {
+        console.error(`vigil exited (code ${daemon.exited.code}, signal ${daemon.exited.signal}); its last words:\n` +
+            daemon.stderr().split('\n').slice(-30).join('\n'));
+    }
+    throw e;
 } finally {
     await browser.close();
-    await daemon.stop();
+    await daemon.stop().catch(() => {});
 }
-console.log(`\nwall-ttff: 16-tile wall, every tile playing: ${warm ?? 'n/a'} ms (sources running), ${cold ?? 'n/a'} ms (sources idle); median of ${RUNS}`);
+console.log(`\nwall-ttff: ${CAMERAS}-tile wall, every tile playing: ${warm ?? 'n/a'} ms (sources running), ${cold ?? 'n/a'} ms (sources idle); median of ${RUNS}`);

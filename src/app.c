@@ -20,6 +20,9 @@
 #include "core/workers.h"
 #include "http/events.h"
 #include "hub/hub.h"
+#include "outputs/hls.h"
+#include "outputs/mjpeg.h"
+#include "outputs/snapshot.h"
 #include "http/lockout.h"
 #include "http/server.h"
 #include "store/cameras.h"
@@ -321,6 +324,10 @@ int vg_app_init(struct vg_app *app, struct vg_config *cfg, unsigned demo_cameras
         r = vg_workers_new(app->base, PROBE_THREADS, PROBE_QUEUE_MAX, &app->probes);
     if (r == 0)
         r = start_hub(app);
+    if (r == 0)
+        r = vg_snapshots_new(app->base, app->hub, app->workers, &app->snapshots);
+    if (r == 0)
+        r = vg_mjpeg_new(app->base, app->hub, app->workers, &app->mjpeg);
     if (r < 0)
         return r;
     return vg_http_start(app, &app->http);
@@ -334,12 +341,17 @@ int vg_app_run(struct vg_app *app)
 
 void vg_app_done(struct vg_app *app)
 {
+    /* JPEG outputs answer their requests and release their streams; a job of
+     * theirs still on a worker frees itself when it comes back. */
+    app->mjpeg = vg_mjpeg_free(app->mjpeg);
+    app->snapshots = vg_snapshots_free(app->snapshots);
     /* Workers first: jobs still waiting answer their requests before HTTP goes. */
     app->workers = vg_workers_free(app->workers);
     app->probes = vg_workers_free(app->probes);
     /* Live responses end before HTTP closes; viewers release their streams as
      * their connections close; then the sources stop. */
     app->events = vg_events_free(app->events);
+    app->hls = vg_hls_free(app->hls);
     app->http = vg_http_free(app->http);
     app->hub = vg_hub_free(app->hub);
     if (app->sig_int)

@@ -15,6 +15,9 @@ struct vg_lockout;
 struct vg_workers;
 struct vg_hub;
 struct vg_events;
+struct vg_hls;
+struct vg_snapshots;
+struct vg_mjpeg;
 
 struct vg_app {
     struct vg_config *cfg; /* owned */
@@ -27,6 +30,9 @@ struct vg_app {
     struct vg_workers *probes;  /* camera connection tests (they block on the network) */
     struct vg_hub *hub;         /* every stream and its source */
     struct vg_events *events;   /* server-sent event clients */
+    struct vg_hls *hls;         /* LL-HLS packagers; made on the first request */
+    struct vg_snapshots *snapshots; /* JPEG snapshots and their cache */
+    struct vg_mjpeg *mjpeg;         /* MJPEG producers and viewers */
     unsigned demo_cameras;
 
     struct event *sig_int, *sig_term, *watchdog, *housekeeping;

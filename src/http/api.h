@@ -45,6 +45,9 @@ void vg_api_nvrs_sync(struct vg_req *req);
 void vg_api_audit_list(struct vg_req *req);
 
 void vg_api_streams_mse(struct vg_req *req);
+void vg_api_streams_hls(struct vg_req *req);
+void vg_api_streams_snapshot(struct vg_req *req);
+void vg_api_streams_mjpeg(struct vg_req *req);
 void vg_api_events(struct vg_req *req);
 
 /* Status of a stream as JSON (new reference). */

@@ -42,6 +42,9 @@ const struct vg_route vg_routes[] = {
     R(GET, "/api/audit", ADMIN, vg_api_audit_list),
 
     R(GET, "/api/streams/{id}/mse", USER, vg_api_streams_mse),
+    R(GET, "/api/streams/{id}/hls/{file}", USER, vg_api_streams_hls),
+    R(GET, "/api/streams/{id}/snapshot.jpg", USER, vg_api_streams_snapshot),
+    R(GET, "/api/streams/{id}/mjpeg", USER, vg_api_streams_mjpeg),
     R(GET, "/api/events", USER, vg_api_events),
 
     {.pattern = NULL},

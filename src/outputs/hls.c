@@ -17,6 +17,7 @@
 
 #define SLOTS (VG_HLS_SEGMENTS_KEPT + 1)
 #define PART_TARGET_NOMINAL (VG_VIDEO_TIMESCALE / 2)
+#define MIN_INTERVAL (VG_VIDEO_TIMESCALE / 240) /* shorter: not a frame rate */
 /* A video timestamp further than this from the previous one is a break. */
 #define MAX_GAP (VG_VIDEO_TIMESCALE * 10)
 
@@ -44,9 +45,9 @@ struct segment {
 struct vg_hls_segmenter {
     struct segment segs[SLOTS]; /* msn first_msn .. next_msn - 1 at segs[msn % SLOTS] */
     uint64_t first_msn, next_msn;
-    bool open;           /* the newest segment takes frames */
-    bool pending_break;  /* the next segment starts with a discontinuity */
-    int64_t last_dts;    /* of the previous video frame, while have_last */
+    bool open;          /* the newest segment takes frames */
+    bool pending_break; /* the next segment starts with a discontinuity */
+    int64_t last_dts;   /* of the previous video frame, while have_last */
     uint32_t last_duration;
     bool have_last;
     uint32_t part_target;
@@ -106,7 +107,7 @@ struct vg_hls_segmenter *vg_hls_segmenter_free(struct vg_hls_segmenter *sg)
  * of a steady stream all come out the same length (13 frames at 25 fps). */
 static uint32_t pick_part_target(int64_t interval)
 {
-    if (interval <= 0 || interval > VG_VIDEO_TIMESCALE)
+    if (interval > VG_VIDEO_TIMESCALE)
         return PART_TARGET_NOMINAL;
     int64_t k = (PART_TARGET_NOMINAL + interval / 2) / interval;
     return (uint32_t)((k > 0 ? k : 1) * interval);
@@ -231,12 +232,16 @@ bool vg_hls_segmenter_push(struct vg_hls_segmenter *sg, struct vg_frame *f)
         if (!s)
             goto drop;
     } else {
-        if (!sg->part_target)
-            sg->part_target = pick_part_target(f->dts - sg->last_dts);
+        /* Sources may bunch their first frames (RTSP: one tick apart): an
+         * interval that short says nothing of the frame rate. */
+        int64_t interval = f->dts - sg->last_dts;
+        if (!sg->part_target && interval >= MIN_INTERVAL)
+            sg->part_target = pick_part_target(interval);
+        uint32_t part_target = sg->part_target ? sg->part_target : PART_TARGET_NOMINAL;
         struct part *p = &s->parts[s->nparts];
         bool cut = f->key && f->dts - s->start >= VG_HLS_SEGMENT_MIN;
-        bool next_part = f->dts - p->start + f->duration > sg->part_target ||
-                         p->count >= VG_HLS_PART_FRAMES_MAX;
+        bool next_part =
+            f->dts - p->start + f->duration > part_target || p->count >= VG_HLS_PART_FRAMES_MAX;
         if (cut || (next_part && s->nparts + 1 == VG_HLS_PARTS_MAX)) {
             close_segment(sg, s, f->dts);
             s = start_segment(sg, f);
@@ -367,5 +372,385 @@ struct vg_stream_params *vg_hls_segmenter_params(struct vg_hls_segmenter *sg, bo
         if (s->params->gen == gen)
             return vg_stream_params_ref(s->params);
     }
+    return NULL;
+}
+
+/* ---- Serving ---- */
+
+#define WAITERS_MAX 256 /* per packager */
+/* The first playlist waits for a whole segment: the stream may have to start
+ * (a demo clip is encoded on first use) and then run a GOP. */
+#define WAIT_FIRST_S 20
+
+struct packager;
+
+/* A request being answered, maybe after a wait. */
+struct waiter {
+    struct packager *pk;
+    struct evhttp_request *req;
+    struct evhttp_connection *conn;
+    struct vg_hls_request r;
+    struct event *timeout;
+    struct waiter *prev, *next;
+};
+
+struct packager {
+    struct vg_hls *h;
+    char id[VG_SLUG_MAX + 8];
+    struct vg_reader *reader;
+    struct vg_hls_segmenter *sg;
+    uint64_t skipped;
+    struct event *idle;
+    struct waiter *waiters;
+    unsigned nwaiters;
+    struct packager *next;
+};
+
+struct vg_hls {
+    struct event_base *base;
+    struct vg_hub *hub;
+    struct packager *packagers;
+};
+
+int vg_hls_new(struct event_base *base, struct vg_hub *hub, struct vg_hls **ret_hls)
+{
+    struct vg_hls *h = calloc(1, sizeof(*h));
+    if (!h)
+        return -ENOMEM;
+    h->base = base;
+    h->hub = hub;
+    *ret_hls = h;
+    return 0;
+}
+
+static void reply_error(struct evhttp_request *req, int status, const char *code,
+                        const char *message)
+{
+    struct vg_req fake = {.ev = req};
+    vg_reply_error(&fake, status, code, "%s", message);
+}
+
+static void reply_body(struct evhttp_request *req, const char *type, struct evbuffer *body)
+{
+    struct evkeyvalq *hdr = evhttp_request_get_output_headers(req);
+    evhttp_add_header(hdr, "Content-Type", type);
+    /* Names are reused by the next packager of the stream: nothing is cached. */
+    evhttp_add_header(hdr, "Cache-Control", "no-store");
+    vg_reply_security_headers(req);
+    evhttp_send_reply(req, 200, "OK", body);
+}
+
+static void waiter_free(struct waiter *w)
+{
+    struct packager *pk = w->pk;
+    if (w->prev)
+        w->prev->next = w->next;
+    else
+        pk->waiters = w->next;
+    if (w->next)
+        w->next->prev = w->prev;
+    pk->nwaiters--;
+    if (w->timeout)
+        event_free(w->timeout);
+    free(w);
+}
+
+/* Replies with an error and frees w. */
+static void waiter_fail(struct waiter *w, int status, const char *code, const char *message)
+{
+    evhttp_connection_set_closecb(w->conn, NULL, NULL);
+    reply_error(w->req, status, code, message);
+    waiter_free(w);
+}
+
+static int send_playlist(struct packager *pk, struct evhttp_request *req)
+{
+    struct vg_hls_layout l;
+    vg_hls_segmenter_layout(pk->sg, &l);
+    char *text = malloc(VG_HLS_PLAYLIST_MAX);
+    struct evbuffer *body = evbuffer_new();
+    int r = -ENOMEM;
+    if (!text || !body)
+        goto out;
+    size_t n = vg_hls_playlist(&l, text, VG_HLS_PLAYLIST_MAX);
+    r = -E2BIG;
+    if (n >= VG_HLS_PLAYLIST_MAX)
+        goto out;
+    r = -ENOMEM;
+    if (evbuffer_add(body, text, n) < 0)
+        goto out;
+    reply_body(req, "application/vnd.apple.mpegurl", body);
+    r = 0;
+out:
+    if (body)
+        evbuffer_free(body);
+    free(text);
+    return r;
+}
+
+static int send_init(struct packager *pk, struct evhttp_request *req,
+                     const struct vg_hls_name *name)
+{
+    struct vg_stream_params *p = vg_hls_segmenter_params(pk->sg, name->has_gen, name->gen);
+    uint8_t *data = NULL;
+    size_t len;
+    struct evbuffer *body = NULL;
+    int r = -ENOENT;
+    if (!p)
+        goto out;
+    r = vg_fmp4_init_segment(p, &data, &len);
+    if (r < 0)
+        goto out;
+    body = evbuffer_new();
+    r = -ENOMEM;
+    if (!body || evbuffer_add(body, data, len) < 0)
+        goto out;
+    reply_body(req, "video/mp4", body);
+    r = 0;
+out:
+    if (body)
+        evbuffer_free(body);
+    free(data);
+    vg_stream_params_unref(&p);
+    return r;
+}
+
+/* 0: answered; -EAGAIN: not yet; other: an error to reply with. */
+static int try_answer(struct packager *pk, struct evhttp_request *req,
+                      const struct vg_hls_request *r)
+{
+    switch (r->name.kind) {
+    case VG_HLS_PLAYLIST:
+        if (!vg_hls_segmenter_ready(pk->sg))
+            return -EAGAIN;
+        if (r->has_msn &&
+            !vg_hls_segmenter_reached(pk->sg, r->msn, r->has_part ? (int)r->part : -1))
+            return -EAGAIN;
+        return send_playlist(pk, req);
+    case VG_HLS_INIT:
+        return send_init(pk, req, &r->name);
+    case VG_HLS_SEGMENT:
+    case VG_HLS_PART: {
+        int part = r->name.kind == VG_HLS_PART ? (int)r->name.part : -1;
+        int ret = vg_hls_segmenter_write(pk->sg, r->name.msn, part, NULL);
+        if (ret < 0)
+            return ret;
+        struct evbuffer *body = evbuffer_new();
+        if (!body)
+            return -ENOMEM;
+        ret = vg_hls_segmenter_write(pk->sg, r->name.msn, part, body);
+        if (ret == 0)
+            reply_body(req, "video/mp4", body);
+        evbuffer_free(body);
+        return ret;
+    }
+    }
+    return -ENOENT;
+}
+
+static void reply_errno(struct evhttp_request *req, int err)
+{
+    if (err == -ENOENT)
+        reply_error(req, 404, "not_found", "no such HLS resource (gone or never made)");
+    else
+        reply_error(req, 500, "internal", "could not make the HLS resource");
+}
+
+/* Answers w when it can; frees it then. */
+static void waiter_check(struct waiter *w)
+{
+    int r = try_answer(w->pk, w->req, &w->r);
+    if (r == -EAGAIN)
+        return;
+    evhttp_connection_set_closecb(w->conn, NULL, NULL);
+    if (r < 0)
+        reply_errno(w->req, r);
+    waiter_free(w);
+}
+
+static void wake_waiters(struct packager *pk)
+{
+    for (struct waiter *w = pk->waiters, *next; w; w = next) {
+        next = w->next;
+        waiter_check(w);
+    }
+}
+
+static void on_data(void *arg)
+{
+    struct packager *pk = arg;
+    bool changed = false;
+    struct vg_frame *f;
+    while (vg_reader_next(pk->reader, &f) == 1) {
+        uint64_t skipped = vg_reader_skipped(pk->reader);
+        if (skipped != pk->skipped) {
+            pk->skipped = skipped;
+            changed |= vg_hls_segmenter_break(pk->sg);
+        }
+        changed |= vg_hls_segmenter_push(pk->sg, f);
+    }
+    if (changed)
+        wake_waiters(pk);
+}
+
+static void packager_free(struct packager *pk)
+{
+    struct vg_hls *h = pk->h;
+    for (struct packager **pp = &h->packagers; *pp; pp = &(*pp)->next) {
+        if (*pp == pk) {
+            *pp = pk->next;
+            break;
+        }
+    }
+    while (pk->waiters)
+        waiter_fail(pk->waiters, 503, "service_unavailable", "the HLS packager stopped");
+    pk->reader = vg_reader_free(pk->reader);
+    pk->sg = vg_hls_segmenter_free(pk->sg);
+    if (pk->idle)
+        event_free(pk->idle);
+    vg_hub_release(h->hub, pk->id);
+    free(pk);
+}
+
+static void on_idle(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct packager *pk = arg;
+    if (pk->nwaiters) {
+        struct timeval tv = {.tv_sec = VG_HLS_IDLE_S};
+        event_add(pk->idle, &tv);
+        return;
+    }
+    packager_free(pk);
+}
+
+static struct packager *packager_find(struct vg_hls *h, const char *stream_id)
+{
+    for (struct packager *pk = h->packagers; pk; pk = pk->next) {
+        if (strcmp(pk->id, stream_id) == 0)
+            return pk;
+    }
+    return NULL;
+}
+
+/* Acquires the stream; -ENOENT unknown, -EACCES... from the hub, -ENOMEM. */
+static int packager_new(struct vg_hls *h, const char *stream_id, struct packager **ret_pk)
+{
+    if (strlen(stream_id) >= sizeof(((struct packager *)0)->id))
+        return -ENOENT;
+    struct packager *pk = calloc(1, sizeof(*pk));
+    if (!pk)
+        return -ENOMEM;
+    struct vg_stream *s;
+    int r = vg_hub_acquire(h->hub, stream_id, &s);
+    if (r < 0) {
+        free(pk);
+        return r;
+    }
+    pk->h = h;
+    vg_strlcpy(pk->id, sizeof(pk->id), stream_id);
+    pk->next = h->packagers;
+    h->packagers = pk;
+    pk->sg = vg_hls_segmenter_new();
+    pk->idle = evtimer_new(h->base, on_idle, pk);
+    pk->reader = pk->sg && pk->idle ? vg_reader_new(s, on_data, pk) : NULL;
+    if (!pk->reader) {
+        packager_free(pk);
+        return -ENOMEM;
+    }
+    *ret_pk = pk;
+    return 0;
+}
+
+static void on_close(struct evhttp_connection *conn, void *arg)
+{
+    (void)conn;
+    waiter_free(arg);
+}
+
+static void on_timeout(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    waiter_fail(arg, 503, "service_unavailable", "not available in time; ask again");
+}
+
+/* How long a request may wait: three target durations once they are known. */
+static unsigned wait_seconds(struct packager *pk)
+{
+    if (!vg_hls_segmenter_ready(pk->sg))
+        return WAIT_FIRST_S;
+    struct vg_hls_layout l;
+    vg_hls_segmenter_layout(pk->sg, &l);
+    return 3 * l.target_duration;
+}
+
+void vg_hls_serve(struct vg_hls *h, struct evhttp_request *req, const char *stream_id,
+                  const struct vg_hls_request *r)
+{
+    struct packager *pk = packager_find(h, stream_id);
+    if (!pk && r->name.kind != VG_HLS_PLAYLIST) {
+        reply_errno(req, -ENOENT);
+        return;
+    }
+    if (!pk) {
+        int err = packager_new(h, stream_id, &pk);
+        if (err == -ENOENT)
+            reply_error(req, 404, "not_found", "no such stream");
+        else if (err == -ENOMEM)
+            reply_error(req, 500, "internal", "out of memory");
+        else if (err < 0)
+            reply_error(req, 409, "conflict", "the camera is disabled");
+        if (err < 0)
+            return;
+    }
+    struct timeval idle = {.tv_sec = VG_HLS_IDLE_S};
+    event_add(pk->idle, &idle);
+
+    /* A blocking reload may ask at most two segments ahead (RFC 8216bis 6.2.5.2). */
+    if (r->has_msn && (int64_t)r->msn > vg_hls_segmenter_last_msn(pk->sg) + 2) {
+        reply_error(req, 400, "bad_request", "_HLS_msn is more than two segments ahead");
+        return;
+    }
+    int err = try_answer(pk, req, r);
+    if (err != -EAGAIN) {
+        if (err < 0)
+            reply_errno(req, err);
+        return;
+    }
+    if (pk->nwaiters >= WAITERS_MAX) {
+        reply_error(req, 503, "service_unavailable", "too many waiting HLS requests");
+        return;
+    }
+    struct waiter *w = calloc(1, sizeof(*w));
+    if (w)
+        w->timeout = evtimer_new(h->base, on_timeout, w);
+    if (!w || !w->timeout) {
+        free(w);
+        reply_error(req, 500, "internal", "out of memory");
+        return;
+    }
+    w->pk = pk;
+    w->req = req;
+    w->conn = evhttp_request_get_connection(req);
+    w->r = *r;
+    w->next = pk->waiters;
+    if (pk->waiters)
+        pk->waiters->prev = w;
+    pk->waiters = w;
+    pk->nwaiters++;
+    struct timeval tv = {.tv_sec = wait_seconds(pk)};
+    event_add(w->timeout, &tv);
+    evhttp_connection_set_closecb(w->conn, on_close, w);
+}
+
+struct vg_hls *vg_hls_free(struct vg_hls *h)
+{
+    if (!h)
+        return NULL;
+    while (h->packagers)
+        packager_free(h->packagers);
+    free(h);
     return NULL;
 }

@@ -13,9 +13,9 @@
  * Part boundaries fall on video frames. A part completes when the first frame
  * of the next one arrives (its duration is then exact), so a part is
  * available one frame interval after its last frame came in. The part target
- * is a whole number of frame intervals near 0.5 s, chosen from the first two
- * frames and kept for the packager's life; a part closes before it would
- * exceed it. A keyframe starts a new segment once the current one is
+ * is a whole number of frame intervals near 0.5 s (13 frames at 25 fps),
+ * chosen from the first real frame interval and kept for the packager's life;
+ * a part closes before it would exceed it. A keyframe starts a new segment once the current one is
  * VG_HLS_SEGMENT_MIN long; a codec-parameter change or a timestamp break
  * starts one with #EXT-X-DISCONTINUITY (and, for new parameters, a new
  * #EXT-X-MAP). Audio frames join the open part as they come.
@@ -37,10 +37,10 @@ struct evbuffer;
 struct evhttp_request;
 struct vg_hub;
 
-#define VG_HLS_SEGMENTS_KEPT 6  /* complete segments kept besides the open one */
-#define VG_HLS_PARTS_MAX 16     /* per segment; a longer GOP is cut without a keyframe */
+#define VG_HLS_SEGMENTS_KEPT 6 /* complete segments kept besides the open one */
+#define VG_HLS_PARTS_MAX 16    /* per segment; a longer GOP is cut without a keyframe */
 #define VG_HLS_PART_FRAMES_MAX 512
-#define VG_HLS_BYTES_MAX (64u << 20) /* older segments go first beyond this */
+#define VG_HLS_BYTES_MAX (64u << 20)                      /* older segments go first beyond this */
 #define VG_HLS_SEGMENT_MIN (VG_VIDEO_TIMESCALE * 19 / 10) /* a keyframe cuts after 1.9 s */
 #define VG_HLS_IDLE_S 30
 #define VG_HLS_MSN_MAX UINT32_MAX
@@ -110,7 +110,8 @@ struct vg_hls_segmenter *vg_hls_segmenter_free(struct vg_hls_segmenter *sg);
  * completed, i.e. when waiting requests may now be answered. */
 bool vg_hls_segmenter_push(struct vg_hls_segmenter *sg, struct vg_frame *f);
 /* The next frames do not follow the previous ones (the reader skipped): the
- * open segment ends and the next keyframe starts one with a discontinuity. */
+ * open segment ends and the next keyframe starts one with a discontinuity.
+ * Returns true when that completed a segment. */
 bool vg_hls_segmenter_break(struct vg_hls_segmenter *sg);
 /* True once a segment is complete (a playlist can be served). */
 bool vg_hls_segmenter_ready(const struct vg_hls_segmenter *sg);
@@ -129,9 +130,9 @@ bool vg_hls_segmenter_reached(const struct vg_hls_segmenter *sg, uint64_t msn, i
  * be; -ENOMEM. */
 int vg_hls_segmenter_write(struct vg_hls_segmenter *sg, uint64_t msn, int part,
                            struct evbuffer *out);
-/* Parameters of generation gen while a kept segment (or the first one) uses
- * them, with a reference; NULL otherwise. The first generation: gen_or_first
- * = false. */
+/* With a reference: the parameters of generation gen while a kept segment
+ * uses them (or gen is the first generation); with has_gen false, those of
+ * the first generation (init.mp4). NULL otherwise. */
 struct vg_stream_params *vg_hls_segmenter_params(struct vg_hls_segmenter *sg, bool has_gen,
                                                  uint32_t gen);
 

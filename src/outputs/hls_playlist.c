@@ -71,7 +71,7 @@ size_t vg_hls_playlist(const struct vg_hls_layout *l, char *out, size_t outlen)
     uint64_t behind = 0; /* from the end of segment i to the live edge */
     unsigned parts_from = l->nsegments;
     for (unsigned i = l->nsegments; i-- > 0;) {
-        if (behind > edge_window)
+        if (behind >= edge_window)
             break;
         parts_from = i;
         behind += l->segments[i].duration;
@@ -107,9 +107,10 @@ int vg_hls_parse_uint(const char *s, uint64_t max, uint64_t *ret)
     uint64_t v = 0;
     size_t n = 0;
     for (; s[n] >= '0' && s[n] <= '9'; n++) {
-        if (n >= 20 || v > (UINT64_MAX - 9) / 10)
+        uint64_t d = (uint64_t)(s[n] - '0');
+        if (v > (UINT64_MAX - d) / 10)
             return -EINVAL;
-        v = v * 10 + (uint64_t)(s[n] - '0');
+        v = v * 10 + d;
     }
     if (n == 0 || s[n] != '\0' || (s[0] == '0' && n > 1) || v > max)
         return -EINVAL;

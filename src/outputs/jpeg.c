@@ -287,9 +287,9 @@ static int scale(struct vg_jpeg_encoder *e, const AVFrame *picture)
         src = AV_PIX_FMT_YUV422P;
     else if (src == AV_PIX_FMT_YUVJ444P)
         src = AV_PIX_FMT_YUV444P;
-    e->sws = sws_getCachedContext(e->sws, picture->width, picture->height, src, (int)e->width,
-                                  (int)e->height, AV_PIX_FMT_YUV420P, SWS_BILINEAR, NULL, NULL,
-                                  NULL);
+    e->sws =
+        sws_getCachedContext(e->sws, picture->width, picture->height, src, (int)e->width,
+                             (int)e->height, AV_PIX_FMT_YUV420P, SWS_BILINEAR, NULL, NULL, NULL);
     if (!e->sws)
         return -EINVAL;
     const int *coefs = sws_getCoefficients(SWS_CS_DEFAULT);

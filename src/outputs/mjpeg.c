@@ -37,10 +37,10 @@ struct pipeline {
 };
 
 struct job {
-    struct producer *p;     /* NULL once the producer is gone */
-    struct pipeline *pipe;  /* the job's while it exists */
-    bool reset;             /* frames were dropped before these: reset first */
-    unsigned fps;           /* JPEGs per second to make */
+    struct producer *p;    /* NULL once the producer is gone */
+    struct pipeline *pipe; /* the job's while it exists */
+    bool reset;            /* frames were dropped before these: reset first */
+    unsigned fps;          /* JPEGs per second to make */
     unsigned count;
     struct vg_frame *frames[QUEUE_FRAMES_MAX]; /* references, in order */
     /* Written by the worker. */
@@ -230,7 +230,12 @@ static void viewer_free(struct viewer *v)
 static void on_close(struct evhttp_connection *conn, void *arg)
 {
     (void)conn;
-    viewer_free(arg);
+    struct viewer *v = arg;
+    /* A client that went away leaves the unfinished request, detached from
+     * its connection, to us; otherwise (shutdown) the connection frees it. */
+    if (!evhttp_request_get_connection(v->req))
+        evhttp_request_free(v->req);
+    viewer_free(v);
 }
 
 /* Ends v's response and frees it. */

@@ -47,12 +47,12 @@ struct entry {
     char id[VG_SLUG_MAX + 8];
     unsigned width;
     enum entry_state state;
-    bool acquired;           /* holds the hub stream (WAITING) */
+    bool acquired;            /* holds the hub stream (WAITING) */
     struct vg_reader *reader; /* WAITING */
     struct event *timer;      /* WAITING: the wait for a keyframe; READY: expiry */
     struct waiter *waiters;
-    struct job *job;       /* DECODING */
-    struct vg_jpeg *jpeg;  /* READY */
+    struct job *job;      /* DECODING */
+    struct vg_jpeg *jpeg; /* READY */
 };
 
 struct vg_snapshots {
@@ -111,6 +111,10 @@ static void waiter_closed(struct evhttp_connection *conn, void *arg)
 {
     (void)conn;
     struct waiter *w = arg;
+    /* A client that went away leaves the unanswered request, detached from
+     * its connection, to us; otherwise (shutdown) the connection frees it. */
+    if (!evhttp_request_get_connection(w->req))
+        evhttp_request_free(w->req);
     for (struct waiter **p = &w->e->waiters; *p; p = &(*p)->next) {
         if (*p == w) {
             *p = w->next;
@@ -173,8 +177,8 @@ static void job_work(void *arg)
 {
     struct job *j = arg;
     const struct vg_track_params *t = &j->frame->params->video;
-    j->err = vg_jpeg_from_keyframe(t, j->frame->data, j->frame->len, j->frame->pts, j->width,
-                                   &j->jpeg);
+    j->err =
+        vg_jpeg_from_keyframe(t, j->frame->data, j->frame->len, j->frame->pts, j->width, &j->jpeg);
 }
 
 static void job_done(void *arg, bool cancelled)
@@ -190,8 +194,7 @@ static void job_done(void *arg, bool cancelled)
         if (!cancelled)
             vg_warn("snapshot", "%s: cannot make a JPEG of the keyframe: %s", e->id,
                     strerror(-j->err));
-        answer_waiters(e, 503,
-                       cancelled ? "shutting down" : "the keyframe could not be decoded");
+        answer_waiters(e, 503, cancelled ? "shutting down" : "the keyframe could not be decoded");
         job_free(j);
         entry_free(e);
         return;

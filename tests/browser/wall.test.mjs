@@ -88,7 +88,12 @@ async function waitAllPlaying(page, count, timeout = 60000) {
         await page.waitForTimeout(250);
     }
     const summary = last.map((t) => `${t.stream}: ${t.state}/${t.status} frames ${t.frames}`).join('\n');
-    throw new Error(`not every tile plays after ${timeout / 1000} s:\n${summary}`);
+    const playing = last.filter((t) => t.frames > 0).length;
+    const hint = (await page.locator('.tile', { hasText: 'Waiting for a free connection' }).count()) > 0
+        ? '\n(the rest wait for a connection: browsers open at most 6 HTTP/1.1 connections per server' +
+          ' and each fetch-streamed tile holds one; see web/js/wall/transport.js)'
+        : '';
+    throw new Error(`${playing} of ${count} tiles play after ${timeout / 1000} s:\n${summary}${hint}`);
 }
 
 async function chooseLayout(page, n) {

@@ -179,6 +179,10 @@ describe('access matrix against the running server', () => {
     'GET /api/audit': async () => ({}),
     'POST /api/cameras/probe': async () => ({ body: { url: 'demo:1' } }),
     'GET /api/streams/{id}/mse': async () => ({ params: { id: 'mx-cam' }, headersOnly: true }),
+    // The example file from openapi.yaml: the playlist (waits for the first segment).
+    'GET /api/streams/{id}/hls/{file}': async () => ({ params: { id: 'mx-cam', file: 'index.m3u8' } }),
+    'GET /api/streams/{id}/snapshot.jpg': async () => ({ params: { id: 'mx-cam' } }),
+    'GET /api/streams/{id}/mjpeg': async () => ({ params: { id: 'mx-cam' }, headersOnly: true }),
     'GET /api/events': async () => ({ headersOnly: true }),
   };
 

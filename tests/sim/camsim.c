@@ -20,8 +20,8 @@
 #include <gst/gst.h>
 #include <gst/rtsp-server/rtsp-server.h>
 
-/* A multiple of the 2 s GOP and of every access unit duration (40 ms, 66.7 ms, 21.3 ms for
- * AAC at 48 kHz, 20 ms for PCMA), so that every track loops exactly on the same instant. */
+/* A multiple of the 2 s GOP and of every access unit duration (40 ms, 66.7 ms, 64 ms for
+ * AAC at 16 kHz, 20 ms for PCMA), so that every track loops exactly on the same instant. */
 #define CLIP_SECONDS 16
 #define CLIP_SECONDS_STR "16"
 /* Part of every cached file name: change it when an encoding parameter changes. */
@@ -69,14 +69,15 @@ static const struct clip_desc CLIPS[CLIP_COUNT] = {
                    .encode = "-c:v libx265 -preset ultrafast -pix_fmt yuv420p -b:v 2M "
                              "-x265-params log-level=error:keyint=50:min-keyint=50:scenecut=0:"
                              "bframes=0:aud=1:repeat-headers=1 -f hevc"},
-    /* A 440 Hz tone with a short beep every second: audible A/V sync checks. One second more
+    /* 16 kHz mono, as many cameras send: a third of the packets of 48 kHz. A 440 Hz tone with
+     * a short beep every second, for audible A/V sync checks. One second more
      * than the loop, since the encoder's priming frame takes the place of the last one. */
-    [CLIP_AAC] = {.file = "aac-48000-mono-" CLIP_CACHE_TAG ".adts",
+    [CLIP_AAC] = {.file = "aac-16000-mono-" CLIP_CACHE_TAG ".adts",
                   .codec = CODEC_AAC,
-                  .units_per_sec = 48000,
+                  .units_per_sec = 16000,
                   .unit_den = 1024,
-                  .input = "sine=frequency=440:beep_factor=2:sample_rate=48000",
-                  .encode = "-c:a aac -b:a 64k -ac 1 -f adts"},
+                  .input = "sine=frequency=440:beep_factor=2:sample_rate=16000",
+                  .encode = "-c:a aac -b:a 32k -ac 1 -f adts"},
     [CLIP_PCMA] = {.file = "pcma-8000-mono-" CLIP_CACHE_TAG ".alaw",
                    .codec = CODEC_PCMA,
                    .units_per_sec = 8000,
@@ -425,12 +426,37 @@ static void track_run_free(gpointer data)
     g_free(t);
 }
 
+static void push_unit(GstAppSrc *src, struct track_run *t, GstClockTime pts)
+{
+    const struct clip *c = t->clip;
+    const struct access_unit *au = &c->aus[t->next];
+    GstBuffer *buf = gst_buffer_new_wrapped_full(GST_MEMORY_FLAG_READONLY, (gpointer)au->data,
+                                                 au->size, 0, au->size, NULL, NULL);
+    GST_BUFFER_PTS(buf) = pts;
+    GST_BUFFER_DTS(buf) = pts; /* no B-frames */
+    GST_BUFFER_DURATION(buf) = clip_unit_time(c, t->next + 1) - clip_unit_time(c, t->next);
+    if (!au->key)
+        GST_BUFFER_FLAG_SET(buf, GST_BUFFER_FLAG_DELTA_UNIT);
+    if (t->next == 0 && t->loops > 0)
+        GST_BUFFER_FLAG_SET(buf, GST_BUFFER_FLAG_DISCONT);
+    if (++t->next == c->n_aus) {
+        t->next = 0;
+        t->loops++;
+    }
+    gst_app_src_push_buffer(src, buf); /* takes buf; fails only while flushing */
+}
+
+static GstClockTime next_pts(const struct track_run *t, GstClockTime origin)
+{
+    /* Timestamps keep increasing across loops: the clip repeats, time does not. */
+    return origin + t->loops * clip_period() + clip_unit_time(t->clip, t->next);
+}
+
 /* Called on the appsrc streaming thread whenever its queue is empty: waits until the next
  * access unit is due, then pushes it, so each track sends at real-time pace on its own. */
 static void on_need_data(GstAppSrc *src, guint length, gpointer user_data)
 {
     struct track_run *t = user_data;
-    const struct clip *c = t->clip;
     GstElement *el = GST_ELEMENT(src);
     (void)length;
 
@@ -449,8 +475,7 @@ static void on_need_data(GstAppSrc *src, guint length, gpointer user_data)
     GstClockTime origin = t->media->origin;
     g_mutex_unlock(&t->media->lock);
 
-    /* Timestamps keep increasing across loops: the clip repeats, time does not. */
-    GstClockTime pts = origin + t->loops * clip_period() + clip_unit_time(c, t->next);
+    GstClockTime pts = next_pts(t, origin);
     if (pts > now) {
         GstClockID id = gst_clock_new_single_shot_id(clock, base + pts);
         gst_clock_id_wait(id, NULL);
@@ -458,22 +483,7 @@ static void on_need_data(GstAppSrc *src, guint length, gpointer user_data)
     }
     gst_object_unref(clock);
 
-    const struct access_unit *au = &c->aus[t->next];
-    GstBuffer *buf = gst_buffer_new_wrapped_full(GST_MEMORY_FLAG_READONLY, (gpointer)au->data,
-                                                 au->size, 0, au->size, NULL, NULL);
-    GST_BUFFER_PTS(buf) = pts;
-    GST_BUFFER_DTS(buf) = pts; /* no B-frames */
-    GST_BUFFER_DURATION(buf) = clip_unit_time(c, t->next + 1) - clip_unit_time(c, t->next);
-    if (!au->key)
-        GST_BUFFER_FLAG_SET(buf, GST_BUFFER_FLAG_DELTA_UNIT);
-    if (t->next == 0 && t->loops > 0)
-        GST_BUFFER_FLAG_SET(buf, GST_BUFFER_FLAG_DISCONT);
-
-    if (++t->next == c->n_aus) {
-        t->next = 0;
-        t->loops++;
-    }
-    gst_app_src_push_buffer(src, buf); /* takes buf; fails only while flushing */
+    push_unit(src, t, pts);
 }
 
 static void start_track(struct app *app, GstElement *bin, const char *name, enum clip_id id,

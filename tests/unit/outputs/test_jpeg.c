@@ -64,8 +64,9 @@ static void load_clip(struct clip *c)
     for (;;) {
         size_t before = cursor;
         int more = vg_nal_annexb_next(raw, len, &cursor, &start, &nal_len);
-        bool boundary = !more || (seen_vcl && (starts_picture(raw + start, nal_len) ||
-                                               !is_vcl(raw[start] & 0x1f)));
+        bool boundary =
+            !more ||
+            (seen_vcl && (starts_picture(raw + start, nal_len) || !is_vcl(raw[start] & 0x1f)));
         if (boundary && seen_vcl) {
             size_t au_end = more ? before : len;
             struct vg_frame *f = NULL;
@@ -149,8 +150,8 @@ Test(jpeg, width_160_scales_to_160x120)
     struct clip c;
     load_clip(&c);
     struct vg_jpeg *j = NULL;
-    cr_assert_eq(
-        vg_jpeg_from_keyframe(&c.params, c.frames[0]->data, c.frames[0]->len, 0, 160, &j), 0);
+    cr_assert_eq(vg_jpeg_from_keyframe(&c.params, c.frames[0]->data, c.frames[0]->len, 0, 160, &j),
+                 0);
     expect_markers(j);
     int w, h;
     decode_jpeg(j, &w, &h);
@@ -188,8 +189,8 @@ Test(jpeg, persistent_decoder_follows_the_whole_clip)
     unsigned pictures = 0, jpegs = 0;
     for (size_t i = 0; i < c.count; i++) {
         AVFrame *pic = NULL;
-        int r = vg_jpeg_decode(d, c.frames[i]->data, c.frames[i]->len, c.frames[i]->pts, false,
-                               &pic);
+        int r =
+            vg_jpeg_decode(d, c.frames[i]->data, c.frames[i]->len, c.frames[i]->pts, false, &pic);
         cr_assert_geq(r, 0, "frame %zu: %d", i, r);
         if (r == 0)
             continue;

@@ -16,6 +16,10 @@ const REFRESH_MS = 10000;
 // fetch: GET /api/streams/{id}/mse as documented; ws: the same over a WebSocket
 // (see transport.js for why a full wall needs it over HTTP/1.1).
 const DEFAULT_TRANSPORT = 'fetch';
+// Over fetch, each playing tile holds one of the browser's 6 connections to the
+// server; the event stream takes one, and one stays free for API calls (or a
+// click on "Log out" would wait behind the video). Other tiles wait their turn.
+const FETCH_STREAMS_MAX = 4;
 
 // Natural order by name ("Demo 2" before "Demo 10"), then id.
 const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
@@ -205,10 +209,23 @@ export class Wall {
         return new MsePlayer(video, streamId, { transport: this.transport, onEvent });
     }
 
-    /** Several fetch streams are open already: a new one waits for the browser. */
-    browserQueueLikely() {
-        if (this.transport !== 'fetch') return false;
-        return this.tiles.filter((t) => t.opened).length >= 5;
+    /** May this tile open a stream now? (Only fetch streams are counted.) */
+    slotFree(tile) {
+        if (this.transport !== 'fetch') return true;
+        return this.tiles.filter((t) => t !== tile && t.player).length < FETCH_STREAMS_MAX;
+    }
+
+    /** A tile let go of its stream: the next waiting tile (in page order) may start. */
+    slotReleased() {
+        if (this.transport !== 'fetch' || this.wakePending) return;
+        this.wakePending = true;
+        queueMicrotask(() => {
+            this.wakePending = false;
+            if (this.destroyed) return;
+            for (const t of this.tiles) {
+                if (t.waitingSlot && t.active && this.slotFree(t)) t.connect();
+            }
+        });
     }
 
     onUnauthorized() {

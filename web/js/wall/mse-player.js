@@ -7,9 +7,8 @@
 // retries. Every player has the same shape (name, start, stop, info) so a
 // WebRTC player can take its place later.
 //
-// Events: 'open' {mime}: the server answered; 'queued': no answer after a while
-// (the browser may be out of connections); 'frame' {ms}: first decoded frame;
-// 'end' {error: StreamError}.
+// Events: 'open' {mime}: the server answered; 'frame' {ms}: first decoded
+// frame; 'end' {error: StreamError}.
 
 import { Fmp4Splitter, concat } from './fmp4.js';
 import { StreamError, openFetch, openWebSocket } from './transport.js';
@@ -22,7 +21,6 @@ const CAUGHT_UP_S = 0.4;     // ...until back within this
 const KEEP_S = 10;           // buffer kept behind the play position
 const TRIM_EVERY_S = 5;      // trim once this much more has piled up
 const NO_DATA_S = 20;        // no bytes for this long: give up and reconnect
-const QUEUED_MS = 2500;      // no answer for this long: say we are waiting
 const MAX_PENDING = 8 << 20; // bytes waiting for the SourceBuffer: it cannot keep up
 
 const MediaSourceImpl = window.ManagedMediaSource || window.MediaSource;
@@ -87,7 +85,6 @@ export class MsePlayer {
         if (this.ac) this.ac.abort();
         if (this.src) this.src.cancel();
         clearInterval(this.timer);
-        clearTimeout(this.queuedTimer);
         this.video.removeEventListener('error', this.onVideoError);
         if (this.ms && this.ms.readyState === 'open' && this.sb) {
             try {
@@ -126,10 +123,8 @@ export class MsePlayer {
         video.disableRemotePlayback = true;
         video.src = this.objectUrl;
 
-        this.queuedTimer = setTimeout(() => this.onEvent('queued', {}), QUEUED_MS);
         const open = this.transport === 'ws' ? openWebSocket : openFetch;
         const src = await open(this.path, signal);
-        clearTimeout(this.queuedTimer);
         if (this.stopped) {
             src.cancel();
             return;
@@ -225,8 +220,11 @@ export class MsePlayer {
             this.pump();
             return;
         }
+        // Before the first picture, one unit at a time: the keyframe decodes while
+        // the rest of the cached GOP is still being appended.
         const parts = [];
-        while (this.queue.length && this.queue[0].op === 'append') parts.push(this.queue.shift().bytes);
+        const max = this.firstFrameMs === null ? 1 : Infinity;
+        while (parts.length < max && this.queue.length && this.queue[0].op === 'append') parts.push(this.queue.shift().bytes);
         const bytes = concat(parts);
         try {
             sb.appendBuffer(bytes);
@@ -282,6 +280,8 @@ export class MsePlayer {
         if (!inside) {
             // Start, or a discontinuity: go where the newest data is.
             video.currentTime = lastStart;
+        } else if (this.firstFrameMs === null) {
+            // Let the keyframe show before catching up with the live edge.
         } else if (end - t > MAX_BEHIND_S) {
             video.currentTime = Math.max(lastStart, end - JUMP_BEHIND_S);
         } else if (end - t > CATCH_UP_S) {

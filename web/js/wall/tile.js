@@ -5,7 +5,7 @@
 //
 // A player is any object {name, start(), stop(), frames(), latency(),
 // firstFrameMs, bytes} made by the wall's player factory; it reports through
-// onEvent('open'|'queued'|'frame'|'end', detail). MSE today, WebRTC later.
+// onEvent('open'|'frame'|'end', detail). MSE today, WebRTC later.
 //
 // data-state: idle (not on screen or tab hidden), connecting, playing,
 // retrying, unsupported, disabled. data-status: the server's stream state.
@@ -55,7 +55,8 @@ function stateWords(status) {
 export class Tile {
     /**
      * camera: an entry of GET /api/cameras. wall: {makePlayer(video, streamId, onEvent),
-     * openFull(tile), browserQueueLikely(), onUnauthorized()}.
+     * openFull(tile), closeFull(), slotFree(tile), slotReleased(),
+     * onUnauthorized(), protocol, fullTile}.
      */
     constructor(camera, wall) {
         this.wall = wall;
@@ -209,8 +210,11 @@ export class Tile {
     }
 
     stopPlayer() {
+        const had = !!this.player;
         if (this.player) this.player.stop();
         this.player = null;
+        this.waitingSlot = false;
+        if (had) this.wall.slotReleased();
         this.opened = false;
         clearInterval(this.statsTimer);
         clearTimeout(this.stableTimer);
@@ -234,6 +238,11 @@ export class Tile {
             this.setState('unsupported'); // known not to play here; the Retry button asks again
             return;
         }
+        if (!this.wall.slotFree(this)) {
+            this.waitingSlot = true; // the wall calls connect() again when a stream ends
+            this.setState('connecting');
+            return;
+        }
         const player = this.wall.makePlayer(this.video, this.stream, (type, detail) => {
             if (this.player === player) this.onPlayerEvent(type, detail);
         });
@@ -254,13 +263,8 @@ export class Tile {
             this.opened = true;
             this.render();
             break;
-        case 'queued':
-            this.queued = true;
-            this.render();
-            break;
         case 'frame':
             this.firstFrameMs = detail.ms;
-            this.queued = false;
             this.setState('playing');
             this.stableTimer = setTimeout(() => { this.attempts = 0; }, STABLE_MS);
             break;
@@ -276,7 +280,6 @@ export class Tile {
         const played = this.state === 'playing';
         const wasStream = this.stream;
         this.stopPlayer();
-        this.queued = false;
         const c = this.camera;
         if (err.kind === 'unsupported') {
             if (wasStream === c.id && c.sub_url && !this.subBroken) {
@@ -350,8 +353,7 @@ export class Tile {
             this.clientBps = this.clientBps ? this.clientBps * 0.5 + bps * 0.5 : bps;
         }
         this.sample = cur;
-        if (this.state === 'connecting') this.render(); // the waiting message depends on other tiles
-        else this.renderStats();
+        this.renderStats();
     }
 
     renderStats() {
@@ -394,11 +396,11 @@ export class Tile {
         case 'unsupported':
             return [this.error, ''];
         case 'connecting': {
-            if (this.queued && !this.opened && this.wall.browserQueueLikely()) {
-                return ['Waiting for a free connection', 'the browser allows 6 per server'];
+            if (this.waitingSlot) {
+                return ['Waiting for a free connection', 'browsers open only 6 connections to a server'];
             }
             const words = stateWords(st);
-            if (words && st.state !== 'starting') return [`${words} — waiting`, st.reason || ''];
+            if (words && st.state !== 'starting') return [`${words} — waiting for the camera`, st.reason || ''];
             return [words ? `${words[0].toUpperCase()}${words.slice(1)}…` : 'Connecting…', this.note];
         }
         case 'retrying': {
@@ -409,8 +411,12 @@ export class Tile {
                 .filter(Boolean).join(' · ');
             return [`${what} — retrying in ${secs} s`, detail];
         }
-        case 'playing':
+        case 'playing': {
+            // Frames stopped coming because the camera went away: say so over the last picture.
+            const words = stateWords(st);
+            if (words && st.state !== 'starting') return [`${words} — waiting for the camera`, st.reason || ''];
             return ['', ''];
+        }
         default:
             return ['', ''];
         }
