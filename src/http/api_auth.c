@@ -57,6 +57,7 @@ static void login_conn_closed(struct evhttp_connection *conn, void *arg)
 {
     (void)conn;
     struct login_job *j = arg;
+    vg_reply_abandoned(j->ev);
     j->ev = NULL;
 }
 

@@ -30,6 +30,14 @@ void vg_api_cameras_list(struct vg_req *req)
     vg_reply_json(req, 200, list);
 }
 
+/* A camera as the API shows it: masked, with the status of its streams. */
+static void reply_camera(struct vg_req *req, int status, const struct vg_camera *c)
+{
+    json_t *o = vg_camera_to_json(c);
+    vg_api_camera_add_status(req, o, c);
+    vg_reply_json(req, status, o);
+}
+
 /* Loads {id}; a camera the user may not see answers like a missing one. */
 static bool load_camera(struct vg_req *req, struct vg_camera *ret_cam)
 {
@@ -83,7 +91,7 @@ void vg_api_cameras_create(struct vg_req *req)
         goto out;
     }
     vg_api_audit(req, "camera.create", c.id, NULL);
-    vg_reply_json(req, 201, vg_camera_to_json(&c));
+    reply_camera(req, 201, &c);
 out:
     vg_camera_done(&c);
     json_decref(obj);
@@ -94,9 +102,7 @@ void vg_api_cameras_get(struct vg_req *req)
     struct vg_camera c;
     if (!load_camera(req, &c))
         return;
-    json_t *o = vg_camera_to_json(&c);
-    vg_api_camera_add_status(req, o, &c);
-    vg_reply_json(req, 200, o);
+    reply_camera(req, 200, &c);
     vg_camera_done(&c);
 }
 
@@ -115,7 +121,7 @@ void vg_api_cameras_update(struct vg_req *req)
     }
     vg_hub_forget_camera(req->app->hub, c.id);
     vg_api_audit(req, "camera.update", c.id, NULL);
-    vg_reply_json(req, 200, vg_camera_to_json(&c));
+    reply_camera(req, 200, &c);
 out:
     vg_camera_done(&c);
     json_decref(obj);

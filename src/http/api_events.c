@@ -50,7 +50,9 @@ static void client_free(struct client *c)
 static void on_close(struct evhttp_connection *conn, void *arg)
 {
     (void)conn;
-    client_free(arg);
+    struct client *c = arg;
+    vg_reply_abandoned(c->req);
+    client_free(c);
 }
 
 static void send_text(struct client *c, const char *text, size_t len)

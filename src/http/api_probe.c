@@ -34,6 +34,7 @@ static void conn_closed(struct evhttp_connection *conn, void *arg)
 {
     (void)conn;
     struct probe_job *j = arg;
+    vg_reply_abandoned(j->ev);
     j->ev = NULL;
 }
 

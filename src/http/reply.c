@@ -81,6 +81,12 @@ static const char *status_code_name(int status)
     }
 }
 
+void vg_reply_abandoned(struct evhttp_request *req)
+{
+    if (req && !evhttp_request_get_connection(req))
+        evhttp_request_free(req);
+}
+
 void vg_reply_json(struct vg_req *req, int status, json_t *body)
 {
     struct evbuffer *buf = evbuffer_new();

@@ -29,5 +29,11 @@ int vg_req_json_body(struct vg_req *req, json_t **ret_obj);
 /* Query parameter value (decoded) or NULL; out holds it (outlen bytes). */
 const char *vg_req_query(struct vg_req *req, const char *name, char *out, size_t outlen);
 
+/* From a connection's close callback: when libevent has let go of the request
+ * (the client left while the reply was pending or streaming, so libevent
+ * detached it and expects its owner to end it), frees it. At server shutdown
+ * the request is still attached and libevent frees it itself. */
+void vg_reply_abandoned(struct evhttp_request *req);
+
 /* Adds the security headers every response carries. */
 void vg_reply_security_headers(struct evhttp_request *ev);

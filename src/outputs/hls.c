@@ -666,7 +666,9 @@ static int packager_new(struct vg_hls *h, const char *stream_id, struct packager
 static void on_close(struct evhttp_connection *conn, void *arg)
 {
     (void)conn;
-    waiter_free(arg);
+    struct waiter *w = arg;
+    vg_reply_abandoned(w->req);
+    waiter_free(w);
 }
 
 static void on_timeout(evutil_socket_t fd, short what, void *arg)

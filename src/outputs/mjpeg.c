@@ -231,10 +231,7 @@ static void on_close(struct evhttp_connection *conn, void *arg)
 {
     (void)conn;
     struct viewer *v = arg;
-    /* A client that went away leaves the unfinished request, detached from
-     * its connection, to us; otherwise (shutdown) the connection frees it. */
-    if (!evhttp_request_get_connection(v->req))
-        evhttp_request_free(v->req);
+    vg_reply_abandoned(v->req);
     viewer_free(v);
 }
 
@@ -529,10 +526,10 @@ void vg_mjpeg_serve(struct vg_mjpeg *m, struct evhttp_request *req, const char *
     /* A live response has no end: no idle timeout while JPEGs flow. */
     evhttp_connection_set_timeout(v->conn, 60);
     evhttp_connection_set_closecb(v->conn, on_close, v);
-    if (p->last) {
-        v->credit = 0;
+    if (p->last)
         send_part(v, p->last); /* a picture at once */
-    }
+    else
+        v->credit = p->fps - 1; /* the first JPEG made goes to it */
 }
 
 int vg_mjpeg_new(struct event_base *base, struct vg_hub *hub, struct vg_workers *workers,

@@ -44,7 +44,9 @@ static void viewer_free(struct viewer *v)
 static void on_close(struct evhttp_connection *conn, void *arg)
 {
     (void)conn;
-    viewer_free(arg);
+    struct viewer *v = arg;
+    vg_reply_abandoned(v->req);
+    viewer_free(v);
 }
 
 /* Ends the response (the page reconnects) and frees the viewer. */

@@ -111,10 +111,7 @@ static void waiter_closed(struct evhttp_connection *conn, void *arg)
 {
     (void)conn;
     struct waiter *w = arg;
-    /* A client that went away leaves the unanswered request, detached from
-     * its connection, to us; otherwise (shutdown) the connection frees it. */
-    if (!evhttp_request_get_connection(w->req))
-        evhttp_request_free(w->req);
+    vg_reply_abandoned(w->req);
     for (struct waiter **p = &w->e->waiters; *p; p = &(*p)->next) {
         if (*p == w) {
             *p = w->next;

@@ -7,7 +7,7 @@ import {
 } from '../lib/helpers.mjs';
 
 const CAMERA_FIELDS = ['created_at', 'enabled', 'id', 'main_url', 'name', 'nvr_id', 'password', 'readonly',
-  'record', 'source', 'sub_url', 'updated_at', 'username', 'zone'].sort();
+  'record', 'source', 'status', 'sub_status', 'sub_url', 'updated_at', 'username', 'zone'].sort();
 
 function assertCameraShape(c) {
   assert.deepEqual(Object.keys(c).sort(), CAMERA_FIELDS, `camera fields: ${JSON.stringify(c)}`);
@@ -18,6 +18,8 @@ function assertCameraShape(c) {
   for (const k of ['enabled', 'record', 'readonly']) assert.equal(typeof c[k], 'boolean', `${k} is a boolean`);
   assert.ok(['', MASK].includes(c.password), `password masked: ${c.password}`);
   assert.ok(c.nvr_id === null || typeof c.nvr_id === 'string');
+  assert.equal(typeof c.status?.state, 'string', 'the main stream has a status');
+  assert.equal(c.sub_status === null, c.sub_url === '', 'a sub status exactly when there is a sub stream');
 }
 
 // Nothing in the database may be the mask itself in clear: a masked value sent

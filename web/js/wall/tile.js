@@ -103,7 +103,7 @@ export class Tile {
             this.fatalStream = null;
             if (this.active) this.connect();
         });
-        this.msgEl = h('div', { class: 'tile-msg', role: 'status' }, this.msgText, this.msgDetail, this.retryBtn);
+        this.msgEl = h('div', { class: 'tile-msg' }, this.msgText, this.msgDetail, this.retryBtn);
         this.protoEl = h('span', { class: 'tile-proto' });
         this.statsEl = h('span', { class: 'tile-stats' });
         this.openBtn = h('button', { type: 'button', class: 'tile-open', 'aria-label': `Open ${name} full screen` });
@@ -158,6 +158,8 @@ export class Tile {
         this.nameEl.textContent = name;
         this.zoneEl.textContent = camera.zone || '';
         this.el.setAttribute('aria-label', name);
+        this.openBtn.setAttribute('aria-label', `Open ${name} full screen`);
+        this.closeBtn.setAttribute('aria-label', `Close ${name}`);
         if (subChanged) {
             this.subBroken = false;
             this.fatalStream = null;
