@@ -53,7 +53,8 @@ struct viewer {
     struct evhttp_request *req;
     struct evhttp_connection *conn;
     unsigned fps;
-    unsigned credit; /* its share of the producer's JPEGs, accumulated */
+    int64_t next_pts; /* when its next JPEG is due, 90 kHz */
+    bool have_next;
     bool started;
     struct event *first_timeout;
     uint64_t skipped; /* JPEGs not sent because it was slow */
@@ -192,7 +193,7 @@ static size_t unsent(struct viewer *v)
     return bev ? evbuffer_get_length(bufferevent_get_output(bev)) : 0;
 }
 
-/* The highest rate any viewer asked for; credits stay below it. */
+/* The highest rate any viewer asked for. */
 static void update_fps(struct producer *p)
 {
     unsigned fps = 0;
@@ -200,9 +201,25 @@ static void update_fps(struct producer *p)
         if (v->fps > fps)
             fps = v->fps;
     p->fps = fps ? fps : VG_MJPEG_FPS_DEFAULT;
-    for (struct viewer *v = p->viewers; v; v = v->next)
-        if (v->credit >= p->fps)
-            v->credit = p->fps - 1;
+}
+
+/* Whether a JPEG of the picture at pts is due for v at its own rate, on the
+ * stream's clock (so a producer that falls short of its rate does not starve
+ * the slower viewers); moves v's schedule on. Half a producer interval of
+ * slack lets a viewer at the producer's rate take every JPEG although they
+ * land on the frame grid, not exactly on the schedule. */
+static bool viewer_due(struct viewer *v, const struct producer *p, int64_t pts)
+{
+    int64_t interval = VG_VIDEO_TIMESCALE / v->fps;
+    int64_t slack = VG_VIDEO_TIMESCALE / p->fps / 2;
+    bool back = v->have_next && pts + 2 * interval < v->next_pts; /* a new timeline */
+    if (v->have_next && !back && pts + slack < v->next_pts)
+        return false;
+    v->next_pts = v->have_next && !back ? v->next_pts + interval : pts + interval;
+    if (v->next_pts <= pts)
+        v->next_pts = pts + interval; /* fell behind: no burst to catch up */
+    v->have_next = true;
+    return true;
 }
 
 /* Unlinks and frees v; the producer goes with its last viewer. */
@@ -301,11 +318,8 @@ static void broadcast(struct producer *p, struct vg_jpeg *jpeg)
     vg_jpeg_unref(&p->last);
     p->last = vg_jpeg_ref(jpeg);
     for (struct viewer *v = p->viewers; v; v = v->next) {
-        v->credit += v->fps;
-        if (v->credit < p->fps)
-            continue;
-        v->credit -= p->fps;
-        send_part(v, jpeg);
+        if (viewer_due(v, p, jpeg->pts))
+            send_part(v, jpeg);
     }
 }
 
@@ -526,10 +540,8 @@ void vg_mjpeg_serve(struct vg_mjpeg *m, struct evhttp_request *req, const char *
     /* A live response has no end: no idle timeout while JPEGs flow. */
     evhttp_connection_set_timeout(v->conn, 60);
     evhttp_connection_set_closecb(v->conn, on_close, v);
-    if (p->last)
+    if (p->last && viewer_due(v, p, p->last->pts))
         send_part(v, p->last); /* a picture at once */
-    else
-        v->credit = p->fps - 1; /* the first JPEG made goes to it */
 }
 
 int vg_mjpeg_new(struct event_base *base, struct vg_hub *hub, struct vg_workers *workers,

@@ -245,9 +245,13 @@ export class MsePlayer {
     /** Drops buffered media more than KEEP_S behind the play position. */
     trim() {
         const { sb, video } = this;
-        if (!sb.buffered.length) return;
+        const b = sb.buffered;
+        if (!b.length) return;
         const t = video.currentTime;
-        const start = sb.buffered.start(0);
+        // After a flush the play position is still on the old timeline until the
+        // next tick moves it: trimming then would drop the new data.
+        if (t < b.start(0) || t > b.end(b.length - 1) + 1) return;
+        const start = b.start(0);
         if (t - start > KEEP_S + TRIM_EVERY_S) sb.remove(start, t - KEEP_S);
     }
 
