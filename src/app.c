@@ -323,11 +323,13 @@ int vg_app_init(struct vg_app *app, struct vg_config *cfg, unsigned demo_cameras
     if (r == 0)
         r = vg_workers_new(app->base, PROBE_THREADS, PROBE_QUEUE_MAX, &app->probes);
     if (r == 0)
+        r = vg_workers_new(app->base, WORKER_THREADS, WORKER_QUEUE_MAX, &app->media_workers);
+    if (r == 0)
         r = start_hub(app);
     if (r == 0)
-        r = vg_snapshots_new(app->base, app->hub, app->workers, &app->snapshots);
+        r = vg_snapshots_new(app->base, app->hub, app->media_workers, &app->snapshots);
     if (r == 0)
-        r = vg_mjpeg_new(app->base, app->hub, app->workers, &app->mjpeg);
+        r = vg_mjpeg_new(app->base, app->hub, app->media_workers, &app->mjpeg);
     if (r < 0)
         return r;
     return vg_http_start(app, &app->http);
@@ -348,6 +350,7 @@ void vg_app_done(struct vg_app *app)
     /* Workers first: jobs still waiting answer their requests before HTTP goes. */
     app->workers = vg_workers_free(app->workers);
     app->probes = vg_workers_free(app->probes);
+    app->media_workers = vg_workers_free(app->media_workers);
     /* Live responses end before HTTP closes; viewers release their streams as
      * their connections close; then the sources stop. */
     app->events = vg_events_free(app->events);

@@ -28,9 +28,11 @@ struct vg_app {
     struct vg_lockout *lockout;
     struct vg_workers *workers; /* CPU-heavy jobs off the loop */
     struct vg_workers *probes;  /* camera connection tests (they block on the network) */
-    struct vg_hub *hub;         /* every stream and its source */
-    struct vg_events *events;   /* server-sent event clients */
-    struct vg_hls *hls;         /* LL-HLS packagers; made on the first request */
+    /* JPEG decoding and encoding, apart from logins so video never delays them */
+    struct vg_workers *media_workers;
+    struct vg_hub *hub;             /* every stream and its source */
+    struct vg_events *events;       /* server-sent event clients */
+    struct vg_hls *hls;             /* LL-HLS packagers; made on the first request */
     struct vg_snapshots *snapshots; /* JPEG snapshots and their cache */
     struct vg_mjpeg *mjpeg;         /* MJPEG producers and viewers */
     unsigned demo_cameras;
