@@ -137,7 +137,7 @@ struct session {
     enum vg_codec audio_codec;
     AVRational video_tb, audio_tb;
     int64_t last_dts[2], offset[2];
-    bool have_dts[2];
+    bool have_dts[2], guessed[2];
     int64_t start_wall_us;
 };
 
@@ -269,15 +269,24 @@ static void stamp(struct session *ss, int t, const AVPacket *pkt, AVRational tb,
     AVRational to = {1, (int)scale};
     int64_t dts = pkt->dts != AV_NOPTS_VALUE ? pkt->dts : pkt->pts;
     int64_t pts = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : dts;
-    if (dts == AV_NOPTS_VALUE) {
-        /* No timestamps at all: the arrival time is the best there is. */
+    bool guessed = dts == AV_NOPTS_VALUE;
+    if (guessed) {
+        /* No timestamps (some servers leave the first packet unset): the
+         * arrival time is the best there is. */
         dts = av_rescale_q(wall_us() - ss->start_wall_us, (AVRational){1, 1000000}, tb);
         pts = dts;
     }
     int64_t d = av_rescale_q(dts, tb, to), p = av_rescale_q(pts, tb, to);
-    if (ss->have_dts[t] && d + ss->offset[t] <= ss->last_dts[t]) {
-        /* A jump back (wrap, camera restart): continue right after the last one. */
-        ss->offset[t] = ss->last_dts[t] + 1 - d;
+    int64_t step = pkt->duration > 0 ? av_rescale_q(pkt->duration, tb, to)
+                   : t == VG_TRACK_VIDEO ? scale / 25
+                                         : 1024;
+    if (ss->have_dts[t]) {
+        int64_t next = d + ss->offset[t], last = ss->last_dts[t];
+        /* A jump back or far ahead (wrap, camera restart, clock change), or a
+         * switch between guessed and real timestamps: continue one frame after
+         * the last, so consumers see time moving on evenly. */
+        if (next <= last || next - last > (int64_t)scale * 10 || guessed != ss->guessed[t])
+            ss->offset[t] = last + step - d;
     }
     f->dts = d + ss->offset[t];
     f->pts = p + ss->offset[t];
@@ -285,6 +294,7 @@ static void stamp(struct session *ss, int t, const AVPacket *pkt, AVRational tb,
         f->pts = f->dts;
     ss->last_dts[t] = f->dts;
     ss->have_dts[t] = true;
+    ss->guessed[t] = guessed;
 }
 
 static int on_video(struct session *ss, AVPacket *pkt)
