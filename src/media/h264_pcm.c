@@ -8,15 +8,18 @@
 #include "media/bits.h"
 #include "media/nal.h"
 
-/* mb_type in I slices (Table 7-11). */
+/* mb_type in I slices (Table 7-11); P slices number the same types from 5. */
 #define MB_I_PCM 25
 /* I_16x16: 1 + prediction mode + 4 * CodedBlockPatternChroma + 12 * (luma AC coded). */
 #define MB_I16_DC 3 /* mode 2 (DC), no chroma, no luma AC */
+#define MB_P_INTRA_BASE 5
 #define PCM_MBS 4
 /* The time slice's QP: it only scales the one DC coefficient written. */
 #define SLICE_QP 26
 #define HEADER_MAX 64 /* bytes of slice header, far more than any can take */
-#define RBSP_MAX (HEADER_MAX + PCM_MBS * (2 + 384) + 16 + VG_H264_MAX_MBS + 8)
+/* Header, I_PCM macroblocks, the first DC one (with its coefficient), then at
+ * most 12 bits per macroblock (a P slice's mb_skip_run and longer mb_type). */
+#define RBSP_MAX (HEADER_MAX + PCM_MBS * (2 + 384) + 16 + VG_H264_MAX_MBS * 12 / 8 + 8)
 
 _Static_assert(VG_NAL_ESCAPED_MAX(RBSP_MAX) <= VG_H264_TIME_SLICE_MAX, "time slice bound");
 
@@ -34,7 +37,7 @@ int vg_time_barcode_read(const uint8_t *luma, size_t stride, int64_t *ret_ms)
         size_t y = (i / VG_TIME_BARCODE_COLS) * VG_TIME_BARCODE_CELL + 1;
         const uint8_t *p = luma + y * stride + x;
         unsigned sum = (unsigned)p[0] + p[1] + p[stride] + p[stride + 1];
-        /* Midway between the two levels: survives any sane encoder or scaler. */
+        /* Midway between the two levels, so a re-encoded copy still reads. */
         bits = bits << 1 | (2 * sum > 4 * (VG_TIME_BARCODE_ONE + VG_TIME_BARCODE_ZERO));
     }
     uint64_t ms = bits >> 16;
@@ -141,8 +144,9 @@ static void write_bytes(struct vg_bitwriter *bw, const uint8_t *p, size_t n)
     bw->pos += 8 * n;
 }
 
-/* I_PCM macroblock mb (0..3) of the barcode of bits. */
-static void write_pcm_mb(struct vg_bitwriter *bw, unsigned mb, uint64_t bits)
+/* I_PCM macroblock mb (0..3) of the barcode of bits; base is 0 in I slices,
+ * MB_P_INTRA_BASE in P slices. */
+static void write_pcm_mb(struct vg_bitwriter *bw, unsigned mb, uint64_t bits, unsigned base)
 {
     uint8_t samples[256 + 2 * 64];
     for (unsigned y = 0; y < 16; y++) {
@@ -154,7 +158,9 @@ static void write_pcm_mb(struct vg_bitwriter *bw, unsigned mb, uint64_t bits)
         }
     }
     memset(samples + 256, 128, 2 * 64);
-    vg_bitwriter_ue(bw, MB_I_PCM);
+    if (base)
+        vg_bitwriter_ue(bw, 0); /* mb_skip_run */
+    vg_bitwriter_ue(bw, base + MB_I_PCM);
     vg_bitwriter_align(bw); /* pcm_alignment_zero_bit */
     write_bytes(bw, samples, sizeof(samples));
 }
@@ -172,8 +178,8 @@ static void write_header(struct vg_bitwriter *bw, const struct vg_h264_sps *sps,
                          const struct vg_h264_pps *pps, const struct vg_h264_slice *sh)
 {
     vg_bitwriter_u(bw, 8, sh->nal_ref_idc << 5 | sh->nal_unit_type);
-    vg_bitwriter_ue(bw, 0);               /* first_mb_in_slice */
-    vg_bitwriter_ue(bw, VG_H264_SLICE_I); /* 2, not 7: the other slices are P */
+    vg_bitwriter_ue(bw, 0); /* first_mb_in_slice */
+    vg_bitwriter_ue(bw, sh->slice_type);
     vg_bitwriter_ue(bw, pps->pps_id);
     vg_bitwriter_u(bw, sps->log2_max_frame_num, sh->frame_num);
     if (sh->idr)
@@ -188,9 +194,14 @@ static void write_header(struct vg_bitwriter *bw, const struct vg_h264_sps *sps,
         if (pps->bottom_field_pic_order_in_frame_present_flag)
             vg_bitwriter_se(bw, sh->delta_pic_order_cnt[1]);
     }
-    /* An I slice has no reference lists or weights. dec_ref_pic_marking()
-     * must match the picture's other slices; the parser refused adaptive
-     * marking, so a non-IDR picture uses the sliding window. */
+    if (sh->slice_type % 5 == VG_H264_SLICE_P) {
+        vg_bitwriter_u(bw, 1, 0); /* num_ref_idx_active_override_flag */
+        vg_bitwriter_u(bw, 1, 0); /* ref_pic_list_modification_flag_l0 */
+        /* No pred_weight_table(): weighted prediction was refused. */
+    }
+    /* dec_ref_pic_marking() must match the picture's other slices; the
+     * parser refused adaptive marking, so a non-IDR picture uses the sliding
+     * window. */
     if (sh->nal_ref_idc != 0) {
         if (sh->idr) {
             vg_bitwriter_u(bw, 1, sh->no_output_of_prior_pics_flag);
@@ -220,6 +231,10 @@ int vg_h264_pcm_time_slice(const struct vg_h264_sps *sps, const struct vg_h264_p
         return r;
     if (sh.first_mb_in_slice != 0)
         return -EINVAL;
+    unsigned kind = sh.slice_type % 5;
+    if (kind != VG_H264_SLICE_I && kind != VG_H264_SLICE_P)
+        return -ENOTSUP;
+    unsigned base = kind == VG_H264_SLICE_P ? MB_P_INTRA_BASE : 0;
 
     uint8_t rbsp[RBSP_MAX];
     struct vg_bitwriter bw;
@@ -227,7 +242,7 @@ int vg_h264_pcm_time_slice(const struct vg_h264_sps *sps, const struct vg_h264_p
     write_header(&bw, sps, pps, &sh);
     uint64_t bits = vg_time_barcode_bits(unix_ms);
     for (unsigned mb = 0; mb < PCM_MBS; mb++)
-        write_pcm_mb(&bw, mb, bits);
+        write_pcm_mb(&bw, mb, bits, base);
 
     /* The first DC macroblock predicts from the barcode's last pixel column;
      * one DC coefficient brings it to the dark band, so the rest of the row,
@@ -241,7 +256,9 @@ int vg_h264_pcm_time_slice(const struct vg_h264_sps *sps, const struct vg_h264_p
     int pred = (left + 8) >> 4;
     for (unsigned mb = PCM_MBS; mb < sps->mb_width; mb++) {
         bool first = mb == PCM_MBS;
-        vg_bitwriter_ue(&bw, MB_I16_DC);
+        if (base)
+            vg_bitwriter_ue(&bw, 0); /* mb_skip_run */
+        vg_bitwriter_ue(&bw, base + MB_I16_DC);
         vg_bitwriter_ue(&bw, 0); /* intra_chroma_pred_mode: DC, 128 from the left */
         vg_bitwriter_se(&bw, 0); /* mb_qp_delta */
         /* nC: only the left neighbour is in this slice; I_PCM counts 16, an
@@ -257,77 +274,4 @@ int vg_h264_pcm_time_slice(const struct vg_h264_sps *sps, const struct vg_h264_p
         return r;
     *ret_len = n;
     return 0;
-}
-
-/* Position of the rbsp_stop_one_bit, or -1 when there is none. */
-static long stop_bit(const uint8_t *rbsp, size_t len)
-{
-    while (len > 0 && rbsp[len - 1] == 0)
-        len--;
-    if (len == 0)
-        return -1;
-    unsigned b = rbsp[len - 1], trailing = 0;
-    while (!(b & (1u << trailing)))
-        trailing++;
-    return (long)((len - 1) * 8 + 7 - trailing);
-}
-
-int vg_h264_slice_type_unpin(const struct vg_h264_pps *pps, const uint8_t *nal, size_t len,
-                             uint8_t *out, size_t outcap, size_t *ret_len)
-{
-    int t = vg_h264_nal_type(nal, len);
-    if (!pps || !out || !ret_len || (t != VG_H264_NAL_SLICE && t != VG_H264_NAL_IDR))
-        return -EINVAL;
-    if (pps->entropy_coding_mode_flag)
-        return -ENOTSUP;
-    uint8_t *rbsp = malloc(len), *res = malloc(len);
-    size_t n;
-    int r = -ENOMEM;
-    if (!rbsp || !res)
-        goto out;
-    r = vg_nal_unescape(nal, len, rbsp, len, &n);
-    if (r < 0)
-        goto out;
-    struct vg_bitreader br;
-    vg_bitreader_init(&br, rbsp, n);
-    vg_bitreader_skip(&br, 8);
-    uint32_t first_mb = vg_bitreader_ue(&br);
-    uint32_t slice_type = vg_bitreader_ue(&br);
-    long end = stop_bit(rbsp, n);
-    r = -EBADMSG;
-    if (br.overrun || slice_type > 9 || end < 0 || (size_t)end < br.pos)
-        goto out;
-    if (slice_type < 5) {
-        r = -ENOSPC;
-        if (len > outcap)
-            goto out;
-        memcpy(out, nal, len);
-        n = len;
-        r = 0;
-        goto done;
-    }
-    /* The same bits after slice_type, which is now 4 bits shorter. */
-    struct vg_bitwriter bw;
-    vg_bitwriter_init(&bw, res, len);
-    vg_bitwriter_u(&bw, 8, rbsp[0]);
-    vg_bitwriter_ue(&bw, first_mb);
-    vg_bitwriter_ue(&bw, slice_type - 5);
-    size_t left = (size_t)end - br.pos;
-    while (left > 0) {
-        unsigned k = left < 32 ? (unsigned)left : 32;
-        vg_bitwriter_u(&bw, k, vg_bitreader_u(&br, k));
-        left -= k;
-    }
-    vg_bitwriter_rbsp_trailing(&bw);
-    r = -EBADMSG;
-    if (br.overrun || bw.overflow)
-        goto out;
-    r = vg_nal_escape(res, vg_bitwriter_len(&bw), out, outcap, &n);
-done:
-    if (r == 0)
-        *ret_len = n;
-out:
-    free(rbsp);
-    free(res);
-    return r;
 }

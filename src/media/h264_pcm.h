@@ -1,17 +1,20 @@
 /* A wall-clock time strip written into an H.264 picture without encoding it:
  * the slice that covers macroblock row 0 of a coded picture is replaced by a
- * hand-written CAVLC I slice whose first four macroblocks are I_PCM (raw
- * pixels: a barcode of the time) and whose other macroblocks are Intra 16x16
- * DC-predicted with no residual (about a byte each). A browser or a test reads
- * the time back from the decoded pixels, so glass-to-glass latency can be
- * measured on any player.
+ * hand-written CAVLC slice whose first four macroblocks are I_PCM (raw pixels:
+ * a barcode of the time) and whose other macroblocks are Intra 16x16
+ * DC-predicted with no residual (about a byte each). Every macroblock is
+ * intra, so row 0 decodes right even when the references are missing; the
+ * slice keeps the replaced one's type (P in a P picture, I in an IDR one), so
+ * parsers that take a picture's type from its first slice (FFmpeg's, to flag
+ * keyframes) still see a P picture. A browser or a test reads the time back
+ * from the decoded pixels, so glass-to-glass latency can be measured on any
+ * player.
  *
  * The replacement is only valid when nothing else in the picture depends on
  * row 0: every macroblock row must be its own slice (intra prediction and
  * CAVLC contexts stop at slice boundaries), deblocking must be off, and the
- * pictures must not predict rows 1+ from row 0 of a reference picture (the
- * demo clip keeps rows 0-1 flat and still). Pure; no allocation except in
- * vg_h264_slice_type_unpin().
+ * pictures must not predict rows 1+ from row 0 of a reference picture (see
+ * sources/demo_clip.h for how the demo clip ensures it). Pure, no allocation.
  *
  * The barcode: 64 x 16 pixels in the top-left corner, 16 columns x 4 rows of
  * 4x4-pixel cells, one bit each, row-major, most significant first. Bits 0..47
@@ -44,30 +47,21 @@ int vg_time_barcode_read(const uint8_t *luma, size_t stride, int64_t *ret_ms);
 
 /* Worst-case size of a time slice NAL unit for pictures up to VG_H264_MAX_MBS
  * macroblocks wide. */
-#define VG_H264_TIME_SLICE_MAX 4096
+#define VG_H264_TIME_SLICE_MAX 5120
 
 /* Writes the time slice that replaces row0, the slice covering macroblock
  * row 0 of a picture (a whole NAL unit, emulation prevention in, borrowed).
- * The new slice takes nal_ref_idc, nal_unit_type, frame_num, idr_pic_id, the
- * picture order count fields and the reference marking from row0, so it
- * belongs to the same picture; it is slice_type 2 (I), slice QP 26, with
- * deblocking off. sps and pps are the picture's parameter sets. Writes the
- * escaped NAL unit (no start code) to out[0..*ret_len).
+ * The new slice takes nal_ref_idc, nal_unit_type, slice_type, frame_num,
+ * idr_pic_id, the picture order count fields and the reference marking from
+ * row0, so it belongs to the same picture; slice QP 26, deblocking off. sps
+ * and pps are the picture's parameter sets. Writes the escaped NAL unit (no
+ * start code) to out[0..*ret_len).
  * Returns 0; -EINVAL for a bad argument, a time out of range, or a row0 that
  * does not start at macroblock 0; -ENOTSUP for CABAC, interlace, a chroma
  * format other than 4:2:0, bit depths above 8, pictures under 4 macroblocks
- * wide, or a redundant picture; a vg_h264_slice_parse() error for row0;
- * -ENOSPC when out is too small (VG_H264_TIME_SLICE_MAX always suffices). */
+ * wide, weighted prediction, redundant pictures, or B, SP and SI slices; a
+ * vg_h264_slice_parse() error for row0; -ENOSPC when out is too small
+ * (VG_H264_TIME_SLICE_MAX always suffices). */
 int vg_h264_pcm_time_slice(const struct vg_h264_sps *sps, const struct vg_h264_pps *pps,
                            const uint8_t *row0, size_t len, int64_t unix_ms, uint8_t *out,
                            size_t outcap, size_t *ret_len);
-
-/* Rewrites a slice NAL unit (types 1 and 5) whose slice_type is 5..9 ("every
- * slice of this picture has this type") to the same type 0..4, so a picture
- * can mix x264's P slices with an I time slice; the slice decodes to the same
- * pixels. Other slices are copied unchanged. pps must use CAVLC (CABAC aligns
- * its data to the header's end: -ENOTSUP). out must not overlap nal;
- * VG_NAL_ESCAPED_MAX(len) always suffices. Returns 0, -EINVAL (not a slice),
- * -EBADMSG (truncated), -ENOTSUP, -ENOSPC or -ENOMEM. */
-int vg_h264_slice_type_unpin(const struct vg_h264_pps *pps, const uint8_t *nal, size_t len,
-                             uint8_t *out, size_t outcap, size_t *ret_len);

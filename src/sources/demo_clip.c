@@ -193,8 +193,6 @@ struct encoder {
     AVPacket *pkt;
     struct vg_h264_sps sps;
     struct vg_h264_pps pps;
-    uint8_t *scratch; /* for unpinned slices */
-    size_t scratch_cap;
     struct out out;
 };
 
@@ -229,8 +227,10 @@ static int open_encoder(struct encoder *e)
     c->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
     av_opt_set(c->priv_data, "preset", "veryfast", 0);
     av_opt_set(c->priv_data, "profile", "baseline", 0);
-    /* One slice per macroblock row (1280 / 16 = 80), no deblocking, a fixed
-     * GOP, one reference; log=-1 keeps x264 quiet on our stderr. */
+    /* One slice per macroblock row (1280 / 16 = 80) and no deblocking, so
+     * row 0 can be swapped; vertical vectors within 8 pixels, so rows 2+
+     * never read row 0 of a reference (32 - 8 - 3 interpolation taps > 16);
+     * a fixed GOP, one reference; log=-1 keeps x264 off our stderr. */
     av_opt_set(c->priv_data, "x264-params",
                "slice-max-mbs=80:no-deblock=1:repeat-headers=0:annexb=1:ref=1:bframes=0:"
                "scenecut=0:keyint=50:min-keyint=50:mvrange=8:log=-1",
@@ -245,7 +245,7 @@ static int open_encoder(struct encoder *e)
     if (r < 0)
         return av_to_errno(r);
 
-    /* The parameter sets, needed to rewrite the slices. */
+    /* The parameter sets, checked here so a bad encoder fails early. */
     const uint8_t *x = c->extradata;
     size_t xlen = (size_t)c->extradata_size, cur = 0, start, n;
     bool have_sps = false, have_pps = false;
@@ -266,27 +266,14 @@ static int open_encoder(struct encoder *e)
     return e->out.err;
 }
 
-/* Appends the slices of one packet, slice types unpinned. */
+/* Appends the slices of one packet. */
 static int take_packet(struct encoder *e, const AVPacket *pkt)
 {
     size_t cur = 0, start, n;
     while (vg_nal_annexb_next(pkt->data, (size_t)pkt->size, &cur, &start, &n) == 1) {
         int t = vg_h264_nal_type(pkt->data + start, n);
-        if (t != VG_H264_NAL_SLICE && t != VG_H264_NAL_IDR)
-            continue; /* x264's version SEI */
-        if (VG_NAL_ESCAPED_MAX(n) > e->scratch_cap) {
-            free(e->scratch);
-            e->scratch_cap = VG_NAL_ESCAPED_MAX(n);
-            e->scratch = malloc(e->scratch_cap);
-            if (!e->scratch)
-                return -ENOMEM;
-        }
-        size_t m;
-        int r =
-            vg_h264_slice_type_unpin(&e->pps, pkt->data + start, n, e->scratch, e->scratch_cap, &m);
-        if (r < 0)
-            return r;
-        append_nal(&e->out, e->scratch, m);
+        if (t == VG_H264_NAL_SLICE || t == VG_H264_NAL_IDR)
+            append_nal(&e->out, pkt->data + start, n); /* not x264's version SEI */
     }
     return e->out.err;
 }
@@ -334,7 +321,6 @@ int vg_demo_clip_encode(const atomic_bool *cancel, uint8_t **ret_buf, size_t *re
     avcodec_free_context(&e.ctx);
     av_frame_free(&e.frame);
     av_packet_free(&e.pkt);
-    free(e.scratch);
     if (r == 0 && e.out.err)
         r = e.out.err;
     if (r < 0) {
@@ -396,8 +382,6 @@ static int add_slice(struct builder *b, const uint8_t *nal, size_t len)
     int r = vg_h264_slice_parse(nal, len, &c->sps_info, &c->pps_info, &sh);
     if (r < 0)
         return r;
-    if (sh.slice_type >= 5)
-        return -EINVAL; /* pinned: an I time slice could not join this picture */
     if (sh.first_mb_in_slice == 0) {
         r = check_frame(b);
         if (r < 0)

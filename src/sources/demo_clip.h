@@ -4,9 +4,9 @@
  * then looped by every demo camera. It is encoded so that macroblock row 0
  * can be swapped for a time slice (media/h264_pcm.h) on every frame without
  * re-encoding: Constrained Baseline (CAVLC, no B-frames), one slice per
- * macroblock row, no deblocking, rows 0-1 a flat dark band that nothing
- * predicts from, slice types 0..4 only, and an IDR every 50 frames so the loop
- * starts on one. */
+ * macroblock row, no deblocking, rows 0-1 a flat dark band, vertical motion
+ * vectors within 8 pixels so rows 2+ never reach row 0, and an IDR every 50
+ * frames so the loop starts on one. */
 #pragma once
 
 #include <stdatomic.h>
@@ -55,8 +55,8 @@ void vg_demo_clip_draw(unsigned index, uint8_t *y, size_t y_stride, uint8_t *u, 
                        uint8_t *v, size_t v_stride);
 
 /* Encodes the clip with libx264 and returns it as an Annex B stream: SPS, PPS,
- * then the slices of every picture, slice types unpinned. *ret_buf is the
- * caller's (free()). Checks *cancel between pictures (NULL: never).
+ * then the slices of every picture. *ret_buf is the caller's (free()).
+ * Checks *cancel between pictures (NULL: never).
  * Returns 0, -ENOTSUP (no libx264 in libavcodec), -ECANCELED, -ENOMEM or -EIO
  * (the encoder failed). Takes a few seconds of CPU. */
 int vg_demo_clip_encode(const atomic_bool *cancel, uint8_t **ret_buf, size_t *ret_len);
@@ -73,7 +73,8 @@ int vg_demo_clip_parse(const uint8_t *buf, size_t len, struct vg_demo_clip **ret
 int vg_demo_clip_load(const char *path, struct vg_demo_clip **ret_clip);
 
 /* Writes buf to path atomically: a temporary file in the same directory,
- * fsync, rename, fsync of the directory. Creates missing directories. Returns 0 or a negative errno. */
+ * fsync, rename, fsync of the directory. Creates missing directories.
+ * Returns 0 or a negative errno. */
 int vg_demo_clip_save(const char *path, const uint8_t *buf, size_t len);
 
 /* The cached clip under state_dir, encoded and saved first when it is not

@@ -217,7 +217,6 @@ export class Tile {
         this.player = null;
         this.waitingSlot = false;
         if (had) this.wall.slotReleased();
-        this.opened = false;
         clearInterval(this.statsTimer);
         clearTimeout(this.stableTimer);
         this.sample = null;
@@ -262,7 +261,6 @@ export class Tile {
     onPlayerEvent(type, detail) {
         switch (type) {
         case 'open':
-            this.opened = true;
             this.render();
             break;
         case 'frame':
@@ -467,6 +465,7 @@ export class Tile {
             status: this.status() ? this.status().state : null,
             frames: this.player && q ? q.totalVideoFrames : 0,
             firstFrameMs: this.firstFrameMs,
+            waitingForConnection: !!this.waitingSlot,
             timing: this.player && this.player.timing ? { ...this.player.timing } : null,
         };
     }
