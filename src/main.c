@@ -1,6 +1,7 @@
 /* vigil: arguments, config, signals; builds the app and runs its loop. */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,6 +150,8 @@ int main(int argc, char **argv)
     if (cfg->log_level && vg_log_parse_level(cfg->log_level, &level) == 0)
         vg_log_set_level(level);
 
+    /* A viewer that goes away mid-write must cost an EPIPE, not the process. */
+    signal(SIGPIPE, SIG_IGN);
     vg_info("app", "vigil %s starting (state in %s)", VG_VERSION, cfg->state_dir);
     struct vg_app app;
     int r = vg_app_init(&app, cfg, (unsigned)demo);
