@@ -72,5 +72,5 @@ void vg_api_streams_mse(struct vg_req *req)
     const char *id = vg_req_param(req, "id");
     if (!vg_api_stream_visible(req, id))
         return;
-    vg_mse_serve(req->app->hub, req->ev, id);
+    vg_mse_serve(req->app->hub, req->app->cfg, req->ev, id);
 }

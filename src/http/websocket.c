@@ -4,8 +4,10 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/event.h>
 #include <openssl/evp.h>
 #include <openssl/sha.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -101,7 +103,77 @@ static bool origin_ok(struct evhttp_request *req, const struct vg_config *cfg)
     return rest && host && strcasecmp(rest, host) == 0;
 }
 
-int vg_ws_accept(struct evhttp_request *req, const struct vg_config *cfg)
+struct vg_ws {
+    struct evhttp_connection *conn;
+    struct bufferevent *bev;
+    void (*on_gone)(void *arg);
+    void *arg;
+    bool closing; /* our close frame is queued: free once written */
+};
+
+#define WRITE_TIMEOUT_S 30
+
+/* Tells the owner once; after this nobody refers to ws. */
+static void gone(struct vg_ws *ws)
+{
+    void (*fn)(void *) = ws->on_gone;
+    ws->on_gone = NULL;
+    if (fn)
+        fn(ws->arg);
+}
+
+/* Closes the socket and frees the connection (and its request) and ws. */
+static void destroy(struct vg_ws *ws)
+{
+    evhttp_connection_set_closecb(ws->conn, NULL, NULL);
+    evhttp_connection_free(ws->conn);
+    free(ws);
+}
+
+/* evhttp frees the connection itself (server shutdown). */
+static void on_evhttp_close(struct evhttp_connection *conn, void *arg)
+{
+    (void)conn;
+    struct vg_ws *ws = arg;
+    gone(ws);
+    free(ws);
+}
+
+static void on_read(struct bufferevent *bev, void *arg)
+{
+    struct vg_ws *ws = arg;
+    struct evbuffer *in = bufferevent_get_input(bev);
+    /* Clients only send a close (or pings we need not answer): the first
+     * byte of a frame carries the opcode. Anything is read and dropped. */
+    bool close_frame = false;
+    unsigned char first;
+    if (evbuffer_copyout(in, &first, 1) == 1)
+        close_frame = (first & 0x0f) == VG_WS_CLOSE;
+    evbuffer_drain(in, evbuffer_get_length(in));
+    if (close_frame && !ws->closing) {
+        gone(ws);
+        vg_ws_close(ws, 1000, "");
+    }
+}
+
+static void on_write(struct bufferevent *bev, void *arg)
+{
+    struct vg_ws *ws = arg;
+    if (ws->closing && evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+        destroy(ws);
+}
+
+static void on_event(struct bufferevent *bev, short what, void *arg)
+{
+    (void)bev;
+    (void)what; /* EOF, error or write timeout: the client is gone */
+    struct vg_ws *ws = arg;
+    gone(ws);
+    destroy(ws);
+}
+
+int vg_ws_accept(struct evhttp_request *req, const struct vg_config *cfg,
+                 void (*on_gone)(void *arg), void *arg, struct vg_ws **ret_ws)
 {
     struct vg_req r = {.ev = req};
     char accept[VG_WS_ACCEPT_LEN + 1];
@@ -115,28 +187,36 @@ int vg_ws_accept(struct evhttp_request *req, const struct vg_config *cfg)
         vg_reply_error(&r, 403, "forbidden", "WebSocket from another origin");
         return -EPERM;
     }
+    struct vg_ws *ws = calloc(1, sizeof(*ws));
+    if (!ws) {
+        vg_reply_error(&r, 500, "internal", "out of memory");
+        return -ENOMEM;
+    }
+    ws->conn = evhttp_request_get_connection(req);
+    ws->bev = evhttp_connection_get_bufferevent(ws->conn);
+    ws->on_gone = on_gone;
+    ws->arg = arg;
     struct evkeyvalq *out = evhttp_request_get_output_headers(req);
     evhttp_add_header(out, "Upgrade", "websocket");
     evhttp_add_header(out, "Connection", "Upgrade");
     evhttp_add_header(out, "Sec-WebSocket-Accept", accept);
-    /* A 101 has no body, so evhttp neither frames nor sends chunks after it:
-     * frames go straight to the connection's output buffer (vg_ws_send). */
     evhttp_send_reply_start(req, 101, "Switching Protocols");
+    /* From here evhttp only frees the connection at shutdown; the socket's
+     * events are ours, so a client that leaves is noticed at once. */
+    bufferevent_setcb(ws->bev, on_read, on_write, on_event, ws);
+    struct timeval wt = {.tv_sec = WRITE_TIMEOUT_S};
+    bufferevent_set_timeouts(ws->bev, NULL, &wt);
+    bufferevent_enable(ws->bev, EV_READ | EV_WRITE);
+    evhttp_connection_set_closecb(ws->conn, on_evhttp_close, ws);
+    *ret_ws = ws;
     return 0;
 }
 
-static struct evbuffer *output(struct evhttp_request *req)
+void vg_ws_send(struct vg_ws *ws, enum vg_ws_opcode op, struct evbuffer *data)
 {
-    struct evhttp_connection *conn = evhttp_request_get_connection(req);
-    struct bufferevent *bev = conn ? evhttp_connection_get_bufferevent(conn) : NULL;
-    return bev ? bufferevent_get_output(bev) : NULL;
-}
-
-void vg_ws_send(struct evhttp_request *req, enum vg_ws_opcode op, struct evbuffer *data)
-{
-    struct evbuffer *out = output(req);
-    if (!out)
+    if (ws->closing)
         return;
+    struct evbuffer *out = bufferevent_get_output(ws->bev);
     uint8_t hdr[VG_WS_FRAME_HEADER_MAX];
     size_t len = data ? evbuffer_get_length(data) : 0;
     evbuffer_add(out, hdr, vg_ws_frame_header(op, len, hdr));
@@ -144,18 +224,26 @@ void vg_ws_send(struct evhttp_request *req, enum vg_ws_opcode op, struct evbuffe
         evbuffer_add_buffer(out, data);
 }
 
-void vg_ws_send_text(struct evhttp_request *req, const char *text)
+void vg_ws_send_text(struct vg_ws *ws, const char *text)
 {
     struct evbuffer *b = evbuffer_new();
     if (!b)
         return;
     evbuffer_add(b, text, strlen(text));
-    vg_ws_send(req, VG_WS_TEXT, b);
+    vg_ws_send(ws, VG_WS_TEXT, b);
     evbuffer_free(b);
 }
 
-void vg_ws_end(struct evhttp_request *req, unsigned code, const char *reason)
+size_t vg_ws_unsent(const struct vg_ws *ws)
 {
+    return evbuffer_get_length(bufferevent_get_output(ws->bev));
+}
+
+void vg_ws_close(struct vg_ws *ws, unsigned code, const char *reason)
+{
+    ws->on_gone = NULL;
+    if (ws->closing)
+        return;
     struct evbuffer *b = evbuffer_new();
     if (b) {
         uint8_t c[2] = {(uint8_t)(code >> 8), (uint8_t)code};
@@ -163,8 +251,10 @@ void vg_ws_end(struct evhttp_request *req, unsigned code, const char *reason)
         /* A close reason is at most 123 bytes. */
         size_t n = reason ? strlen(reason) : 0;
         evbuffer_add(b, reason, n > 123 ? 123 : n);
-        vg_ws_send(req, VG_WS_CLOSE, b);
+        vg_ws_send(ws, VG_WS_CLOSE, b);
         evbuffer_free(b);
     }
-    evhttp_send_reply_end(req);
+    ws->closing = true;
+    if (vg_ws_unsent(ws) == 0)
+        destroy(ws);
 }

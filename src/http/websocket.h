@@ -27,16 +27,24 @@ int vg_ws_accept_key(const char *key, char *out);
 /* Header of a final, unmasked frame of len payload bytes; returns its length. Pure. */
 size_t vg_ws_frame_header(enum vg_ws_opcode op, uint64_t len, uint8_t out[VG_WS_FRAME_HEADER_MAX]);
 
+struct vg_ws;
+
 /* Answers the upgrade with 101 Switching Protocols after checking the key and
  * that the Origin is this server or one of cfg's CORS origins (a page of
- * another site must not ride on the user's cookie). Returns 0; or -EINVAL /
- * -EPERM after replying 400 / 403 itself. After 0 the request must end with
- * vg_ws_end(). */
-int vg_ws_accept(struct evhttp_request *req, const struct vg_config *cfg);
+ * another site must not ride on the user's cookie), then takes the connection
+ * over from evhttp: reads the client's frames (only to notice its close) and
+ * writes ours. on_gone(arg) is called once when the client leaves or the server
+ * shuts down; after it the vg_ws is gone. Returns 0; or -EINVAL / -EPERM after
+ * replying 400 / 403 itself. */
+int vg_ws_accept(struct evhttp_request *req, const struct vg_config *cfg,
+                 void (*on_gone)(void *arg), void *arg, struct vg_ws **ret_ws);
 
 /* Queues one frame with data's bytes (data is drained; may be NULL for len 0). */
-void vg_ws_send(struct evhttp_request *req, enum vg_ws_opcode op, struct evbuffer *data);
+void vg_ws_send(struct vg_ws *ws, enum vg_ws_opcode op, struct evbuffer *data);
 /* Queues a text frame. */
-void vg_ws_send_text(struct evhttp_request *req, const char *text);
-/* Sends a close frame with code and reason and ends the request. */
-void vg_ws_end(struct evhttp_request *req, unsigned code, const char *reason);
+void vg_ws_send_text(struct vg_ws *ws, const char *text);
+/* Bytes queued and not yet written to the socket. */
+size_t vg_ws_unsent(const struct vg_ws *ws);
+/* Sends a close frame with code and reason; the connection closes once it is
+ * written. on_gone is not called: the caller is done with it. */
+void vg_ws_close(struct vg_ws *ws, unsigned code, const char *reason);

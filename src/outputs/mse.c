@@ -11,6 +11,7 @@
 #include "core/log.h"
 #include "core/util.h"
 #include "http/reply.h"
+#include "http/websocket.h"
 #include "hub/hub.h"
 #include "media/fmp4.h"
 #include "media/stream.h"
@@ -29,6 +30,8 @@ struct viewer {
     char mime[128];
     uint32_t gen; /* params generation whose init segment went out */
     bool started, blocked;
+    struct vg_ws *ws; /* frames go out as WebSocket messages; NULL: HTTP chunks */
+    bool acquired;
     struct event *first_frame_timeout;
 };
 
@@ -37,7 +40,8 @@ static void viewer_free(struct viewer *v)
     v->reader = vg_reader_free(v->reader);
     if (v->first_frame_timeout)
         event_free(v->first_frame_timeout);
-    vg_hub_release(v->hub, v->id);
+    if (v->acquired)
+        vg_hub_release(v->hub, v->id);
     free(v);
 }
 
@@ -49,14 +53,23 @@ static void on_close(struct evhttp_connection *conn, void *arg)
     viewer_free(v);
 }
 
-/* Ends the response (the page reconnects) and frees the viewer. */
-static void finish(struct viewer *v)
+/* Ends the response (the page reconnects) and frees the viewer. Over a
+ * WebSocket the close code is 1000 for an ended stream, 4000 + status else. */
+static void finish(struct viewer *v, int status, const char *reason)
 {
+    if (v->ws) {
+        vg_ws_close(v->ws, v->started && status == 200 ? 1000 : 4000 + (unsigned)status, reason);
+        v->ws = NULL;
+        viewer_free(v);
+        return;
+    }
     evhttp_connection_set_closecb(v->conn, NULL, NULL);
-    if (v->started)
+    if (v->started) {
         evhttp_send_reply_end(v->req);
-    else
-        evhttp_send_error(v->req, 503, "Stream not available");
+    } else {
+        struct vg_req r = {.ev = v->req};
+        vg_reply_error(&r, status, "service_unavailable", "%s", reason);
+    }
     viewer_free(v);
 }
 
@@ -70,6 +83,8 @@ static void unref_frame(const void *data, size_t len, void *arg)
 
 static size_t unsent(struct viewer *v)
 {
+    if (v->ws)
+        return vg_ws_unsent(v->ws);
     struct bufferevent *bev = evhttp_connection_get_bufferevent(v->conn);
     return bev ? evbuffer_get_length(bufferevent_get_output(bev)) : 0;
 }
@@ -88,13 +103,17 @@ static void on_drained(struct evhttp_connection *conn, void *arg)
 static bool start(struct viewer *v, const struct vg_stream_params *p)
 {
     vg_fmp4_mime(p, v->mime, sizeof(v->mime));
+    v->started = true;
+    event_del(v->first_frame_timeout);
+    if (v->ws) {
+        vg_ws_send_text(v->ws, v->mime);
+        return true;
+    }
     struct evkeyvalq *h = evhttp_request_get_output_headers(v->req);
     evhttp_add_header(h, "Content-Type", v->mime);
     evhttp_add_header(h, "Cache-Control", "no-store");
     vg_reply_security_headers(v->req);
     evhttp_send_reply_start(v->req, 200, "OK");
-    v->started = true;
-    event_del(v->first_frame_timeout);
     return true;
 }
 
@@ -148,11 +167,17 @@ static void pump(void *arg)
         const uint8_t *frag = vg_frame_fragment(f, &len);
         evbuffer_add_reference(out, frag, len, unref_frame, f);
     }
-    if (v->started && evbuffer_get_length(out))
-        evhttp_send_reply_chunk_with_cb(v->req, out, on_drained, v);
+    if (v->started && evbuffer_get_length(out)) {
+        /* Over a WebSocket there is no drain callback: the next frame's wake-up
+         * finds the buffer drained. */
+        if (v->ws)
+            vg_ws_send(v->ws, VG_WS_BINARY, out);
+        else
+            evhttp_send_reply_chunk_with_cb(v->req, out, on_drained, v);
+    }
     evbuffer_free(out);
     if (r < 0) {
-        finish(v);
+        finish(v, 200, "the codec changed");
         return;
     }
     if (unsent(v) >= OUTPUT_HIGH_WATER)
@@ -163,26 +188,44 @@ static void on_first_frame_timeout(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
     (void)what;
-    finish(arg);
+    finish(arg, 503, "no picture from the camera yet");
 }
 
-void vg_mse_serve(struct vg_hub *hub, struct evhttp_request *req, const char *stream_id)
+static void on_ws_gone(void *arg)
+{
+    struct viewer *v = arg;
+    v->ws = NULL;
+    viewer_free(v);
+}
+
+void vg_mse_serve(struct vg_hub *hub, const struct vg_config *cfg, struct evhttp_request *req,
+                  const char *stream_id)
 {
     struct viewer *v = calloc(1, sizeof(*v));
     if (!v) {
         evhttp_send_error(req, 500, NULL);
         return;
     }
+    if (vg_ws_is_upgrade(req) && vg_ws_accept(req, cfg, on_ws_gone, v, &v->ws) < 0) {
+        free(v);
+        return; /* answered */
+    }
     struct vg_stream *s;
     int r = vg_hub_acquire(hub, stream_id, &s);
     if (r < 0) {
+        int status = r == -ENOENT ? 404 : 409;
+        const char *why = r == -ENOENT ? "no such stream" : "the camera is disabled";
+        if (v->ws) {
+            vg_ws_close(v->ws, 4000 + (unsigned)status, why);
+        } else {
+            struct vg_req fake = {.ev = req};
+            vg_reply_error(&fake, status, status == 404 ? "not_found" : "conflict", "%s", why);
+        }
         free(v);
-        struct vg_req fake = {.ev = req};
-        vg_reply_error(&fake, r == -ENOENT ? 404 : 409, r == -ENOENT ? "not_found" : "conflict",
-                       r == -ENOENT ? "no such stream" : "the camera is disabled");
         return;
     }
     v->hub = hub;
+    v->acquired = true;
     v->req = req;
     v->conn = evhttp_request_get_connection(req);
     vg_strlcpy(v->id, sizeof(v->id), stream_id);
@@ -191,13 +234,14 @@ void vg_mse_serve(struct vg_hub *hub, struct evhttp_request *req, const char *st
                     on_first_frame_timeout, v);
     v->reader = vg_reader_new(s, pump, v);
     if (!v->reader || !v->first_frame_timeout) {
-        viewer_free(v);
-        evhttp_send_error(req, 500, NULL);
+        finish(v, 500, "out of memory");
         return;
     }
     struct timeval tv = {.tv_sec = WAIT_FIRST_FRAME_S};
     evtimer_add(v->first_frame_timeout, &tv);
-    /* A live response has no end: no idle timeout while frames flow. */
-    evhttp_connection_set_timeout(v->conn, 60);
-    evhttp_connection_set_closecb(v->conn, on_close, v);
+    if (!v->ws) {
+        /* A live response has no end: no idle timeout while frames flow. */
+        evhttp_connection_set_timeout(v->conn, 60);
+        evhttp_connection_set_closecb(v->conn, on_close, v);
+    }
 }

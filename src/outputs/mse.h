@@ -6,8 +6,13 @@
 
 #include <event2/http.h>
 
+struct vg_config;
 struct vg_hub;
 
-/* Starts streaming stream_id to req (already authorized). Replies itself on
- * every path: 404 unknown stream, 503 when the viewer limit is reached. */
-void vg_mse_serve(struct vg_hub *hub, struct evhttp_request *req, const char *stream_id);
+/* Starts streaming stream_id to req (already authorized), as chunked HTTP or,
+ * when req asks for it, over a WebSocket: first a text message with the MIME
+ * type, then binary messages of fMP4 (cfg's CORS origins are allowed to open
+ * one). Replies itself on every path: 404 unknown stream, 409 disabled camera,
+ * 503 no picture in time (WebSocket: close codes 4404, 4409, 4503). */
+void vg_mse_serve(struct vg_hub *hub, const struct vg_config *cfg, struct evhttp_request *req,
+                  const char *stream_id);

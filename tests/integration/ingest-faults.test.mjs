@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { freePort, startDaemon } from '../lib/daemon.mjs';
 import { adminClient, createCamera } from '../lib/helpers.mjs';
 import {
-  assertHealthy, fragments, openEvents, openMse, startCamsim, stopDaemonCleanly, waitBytes, waitStatus,
+  assertHealthy, fragments, openEvents, openMse, startCamsim, stopDaemonCleanly, waitBytes, waitStatus, withTimeout,
 } from '../lib/camsim.mjs';
 
 const CONFIG = 'streams:\n  idle_timeout_s: 2\n  stall_timeout_s: 3\n  io_timeout_s: 3\n';
@@ -19,14 +19,6 @@ const IO_TIMEOUT_MS = 3000;
 const FIRST_FRAME_MS = 15000;
 // Retries back off from 1 s doubling to 30 s, ±20 %.
 const BACKOFF_WORST_MS = 36000;
-
-function withTimeout(promise, ms, what) {
-  let timer;
-  return Promise.race([
-    promise,
-    new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms))),
-  ]).finally(() => clearTimeout(timer));
-}
 
 // A viewer that starts the stream (the hub runs a stream only while someone wants it).
 function want(t, d, client, streamId) {

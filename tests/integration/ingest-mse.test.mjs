@@ -11,7 +11,8 @@ import { after, before, describe, it } from 'node:test';
 import { makeTempDir, startDaemon } from '../lib/daemon.mjs';
 import { adminClient, assertStatus, createCamera, sleep } from '../lib/helpers.mjs';
 import {
-  assertFragmentsOfKnownTracks, assertHealthy, boxes, ffprobeFile, openMse, startCamsim, stopDaemonCleanly, waitBytes, waitStatus,
+  assertFragmentsOfKnownTracks, assertHealthy, boxes, ffprobeFile, openMse, startCamsim, stopDaemonCleanly,
+  waitBytes, waitStatus, withTimeout,
 } from '../lib/camsim.mjs';
 
 const CONFIG = 'streams:\n  idle_timeout_s: 2\n  stall_timeout_s: 3\n  io_timeout_s: 3\n';
@@ -19,14 +20,6 @@ const IDLE_TIMEOUT_MS = 2000;
 // From the request to the response headers: RTSP setup, then the first keyframe
 // (GOP 2 s); more under the sanitizers.
 const FIRST_FRAME_MS = 15000;
-
-function withTimeout(promise, ms, what) {
-  let timer;
-  return Promise.race([
-    promise,
-    new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms))),
-  ]).finally(() => clearTimeout(timer));
-}
 
 // Opens an MSE viewer and waits for a 200 with the headers and one fragment.
 async function watch(t, d, client, streamId) {

@@ -214,6 +214,15 @@ async function stopProc(sim, signal) {
 // ---------------------------------------------------------------------------
 // Helpers for tests that watch streams of a daemon (tests/lib/daemon.mjs).
 
+// Resolves or rejects like promise, or rejects after ms.
+export function withTimeout(promise, ms, what) {
+  let timer;
+  return Promise.race([
+    promise,
+    new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms))),
+  ]).finally(() => clearTimeout(timer));
+}
+
 // Top-level ISO BMFF boxes of buf: [{type, start, size}]; stops at a cut-off box.
 export function boxes(buf) {
   const out = [];
@@ -344,7 +353,7 @@ export function openMse(d, client, streamId) {
   return v;
 }
 
-// Waits until the viewer holds at least n bytes more than `from` (or a predicate).
+// Polls until pred(v) holds for a viewer of openMse(); throws after timeout ms.
 export async function waitBytes(v, pred, timeout, what) {
   const deadline = Date.now() + timeout;
   while (!pred(v)) {

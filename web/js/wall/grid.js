@@ -15,7 +15,7 @@ const TRANSPORT_KEY = 'vigil.mse.transport';
 const REFRESH_MS = 10000;
 // fetch: GET /api/streams/{id}/mse as documented; ws: the same over a WebSocket
 // (see transport.js for why a full wall needs it over HTTP/1.1).
-const DEFAULT_TRANSPORT = 'fetch';
+const DEFAULT_TRANSPORT = 'ws';
 // Over fetch, each playing tile holds one of the browser's 6 connections to the
 // server; the event stream takes one, and one stays free for API calls (or a
 // click on "Log out" would wait behind the video). Other tiles wait their turn.
