@@ -13,8 +13,8 @@
 //          [--per-sim K] [--mount /h264] [--no-ffmpeg] [--perf]
 //   --per-sim K  one camsim process per K cameras (default: one for all)
 //   --mount M    camsim mount every camera uses (default /h264: 720p25 2 Mbit/s + AAC)
-//   --perf       after each Vigil window, `perf record -g` Vigil for 10 s and print
-//                the top symbols (outside the measured window)
+//   --perf       after each Vigil window, `perf record` Vigil for 10 s and print the
+//                top symbols by self time (outside the measured window)
 // Env: VIGIL_BIN (build/vigil), CAMSIM_BIN (build/tests/sim/camsim), FFMPEG_BIN (ffmpeg).
 
 import { execFileSync, spawn } from 'node:child_process';
@@ -228,8 +228,8 @@ async function waitOnline(api, n, timeoutMs = 30000) {
 async function perfTop(pid, label) {
     const file = path.join(os.tmpdir(), `vigil-ingest-${label}-${process.pid}.perf.data`);
     try {
-        execFileSync('perf', ['record', '-q', '-g', '-p', String(pid), '-o', file, '--', 'sleep', '10'], { stdio: ['ignore', 'ignore', 'pipe'] });
-        const rep = execFileSync('perf', ['report', '-i', file, '--no-children', '--sort', 'dso,symbol', '--stdio', '-g', 'none', '--percent-limit', '1.5'],
+        execFileSync('perf', ['record', '-q', '-F', '999', '-p', String(pid), '-o', file, '--', 'sleep', '10'], { stdio: ['ignore', 'ignore', 'pipe'] });
+        const rep = execFileSync('perf', ['report', '-i', file, '--no-children', '--sort', 'dso,symbol', '--stdio', '--percent-limit', '1.5'],
             { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 << 20 });
         const lines = rep.split('\n').filter((l) => /^\s+\d/.test(l)).slice(0, 25);
         console.log(`  perf (${label}, 10 s, self time, >=1.5 %; data in ${file}):`);
