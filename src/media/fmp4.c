@@ -679,3 +679,11 @@ void vg_fmp4_mime(const struct vg_stream_params *p, char *out, size_t outlen)
     else
         snprintf(out, outlen, "audio/mp4; codecs=\"%s\"", as);
 }
+
+bool vg_fmp4_carries(const struct vg_stream_params *p, enum vg_track track)
+{
+    bool has_video, has_audio;
+    if (plan(p, &has_video, &has_audio) < 0)
+        return false;
+    return track == VG_TRACK_VIDEO ? has_video : has_audio;
+}

@@ -42,6 +42,11 @@ int vg_fmp4_init_segment(const struct vg_stream_params *p, uint8_t **ret_data, s
  * pts, pts - dts outside int32, f->len over UINT32_MAX - 8, unknown track. */
 size_t vg_fmp4_fragment_header(uint32_t sequence, const struct vg_frame *f, uint8_t *out);
 
+/* True when the init segment of p has a track for frames of this kind: an
+ * audio codec MP4 cannot carry for browsers (G.711) is left out, and so must
+ * its frames be. */
+bool vg_fmp4_carries(const struct vg_stream_params *p, enum vg_track track);
+
 /* The MIME type for MSE, e.g. `video/mp4; codecs="avc1.42E01E,mp4a.40.2"`
  * (`audio/mp4; ...` without video), naming the tracks vg_fmp4_init_segment()
  * writes: the video codec_string (derived from avcC/hvcC when empty), then

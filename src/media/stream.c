@@ -32,6 +32,7 @@ struct vg_stream {
 
     struct vg_stream_params *params;
     uint32_t gen;
+    bool carried[2]; /* which tracks the params' fMP4 init segment has */
     int64_t last_dts[2];
     uint32_t last_duration[2];
     bool have_last[2];
@@ -121,6 +122,8 @@ void vg_stream_set_params(struct vg_stream *s, struct vg_stream_params *p)
         p->gen = ++s->gen;
         vg_stream_params_unref(&s->params);
         s->params = p;
+        s->carried[VG_TRACK_VIDEO] = vg_fmp4_carries(p, VG_TRACK_VIDEO);
+        s->carried[VG_TRACK_AUDIO] = vg_fmp4_carries(p, VG_TRACK_AUDIO);
         /* New codec setup: the old GOP cannot start a reader any more. */
         s->have_key = false;
     }
@@ -196,8 +199,12 @@ void vg_stream_publish(struct vg_stream *s, struct vg_frame *f)
     f->params_gen = s->gen;
     f->seq = s->next_seq;
     stamp_duration(s, f);
+    /* Frames of a track the fMP4 files leave out (G.711 audio) stay unpackaged:
+     * fMP4 consumers skip them, others (recorder, WebRTC) still get them. */
     uint8_t hdr[VG_FMP4_FRAGMENT_HEADER_MAX];
-    size_t n = vg_fmp4_fragment_header(s->frag_seq++, f, hdr);
+    size_t n = 0;
+    if (s->carried[f->track])
+        n = vg_fmp4_fragment_header(s->frag_seq++, f, hdr);
     if (n && n <= VG_FRAME_HEADROOM) {
         memcpy(f->data - n, hdr, n);
         f->frag_len = (uint16_t)n;

@@ -216,7 +216,12 @@ static void *engine_main(void *arg)
     bool encoded = false;
     int save_err = 0;
     int64_t t0 = mono_us();
-    int r = vg_demo_clip_open(e->state_dir, &e->quit, &clip, &encoded, &save_err);
+#ifdef VG_DEMO_CLIP_PREBUILT
+    const char *prebuilt = VG_DEMO_CLIP_PREBUILT;
+#else
+    const char *prebuilt = NULL;
+#endif
+    int r = vg_demo_clip_open(e->state_dir, prebuilt, &e->quit, &clip, &encoded, &save_err);
     if (r == 0 && encoded)
         vg_log_write(VG_LOG_INFO, "demo", NULL, "made the demo clip in %.1f s",
                      (double)(mono_us() - t0) / 1e6);

@@ -634,7 +634,7 @@ out:
     return fsync_dir(path);
 }
 
-int vg_demo_clip_open(const char *state_dir, const atomic_bool *cancel,
+int vg_demo_clip_open(const char *state_dir, const char *prebuilt, const atomic_bool *cancel,
                       struct vg_demo_clip **ret_clip, bool *ret_encoded, int *ret_save_err)
 {
     char path[4096];
@@ -644,12 +644,10 @@ int vg_demo_clip_open(const char *state_dir, const atomic_bool *cancel,
         return -ENAMETOOLONG;
     struct vg_demo_clip *clip = NULL;
     int r = vg_demo_clip_load(path, &clip);
-#ifdef VG_DEMO_CLIP_PREBUILT
     /* The build made one already (tools/make-demo-clip.c): every state
      * directory of a build tree, tests included, shares it. */
-    if (r < 0 && r != -ENOMEM)
-        r = vg_demo_clip_load(VG_DEMO_CLIP_PREBUILT, &clip);
-#endif
+    if (r < 0 && r != -ENOMEM && prebuilt)
+        r = vg_demo_clip_load(prebuilt, &clip);
     if (r == 0) {
         if (ret_encoded)
             *ret_encoded = false;

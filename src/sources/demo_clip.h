@@ -77,12 +77,12 @@ int vg_demo_clip_load(const char *path, struct vg_demo_clip **ret_clip);
  * Returns 0 or a negative errno. */
 int vg_demo_clip_save(const char *path, const uint8_t *buf, size_t len);
 
-/* The cached clip under state_dir, or the one the build made (when built with
- * VG_DEMO_CLIP_PREBUILT), encoded and saved first when neither is usable. *ret_encoded (when not NULL) tells whether it had to
- * be encoded, and *ret_save_err (when not NULL) why saving it failed (0: it
- * did not): a clip that could not be saved is still returned. Returns 0 or an
- * error of the functions above. */
-int vg_demo_clip_open(const char *state_dir, const atomic_bool *cancel,
+/* The cached clip under state_dir, or the one at prebuilt (the build's; NULL:
+ * none), encoded and saved under state_dir first when neither is usable. *ret_encoded (when not
+ * NULL) tells whether it had to be encoded, and *ret_save_err (when not NULL) why saving it failed
+ * (0: it did not): a clip that could not be saved is still returned. Returns 0 or an error of the
+ * functions above. */
+int vg_demo_clip_open(const char *state_dir, const char *prebuilt, const atomic_bool *cancel,
                       struct vg_demo_clip **ret_clip, bool *ret_encoded, int *ret_save_err);
 
 /* Adds a reference; returns clip. */

@@ -34,6 +34,7 @@ struct vg_source {
     pthread_t thread;
     bool thread_started;
     atomic_bool stop;
+    atomic_bool timed_out; /* the interrupt callback gave up waiting */
     atomic_llong last_io_us;
 
     /* A report waiting for the loop; posted by the thread, read on the loop. */
@@ -90,7 +91,10 @@ static int interrupt_cb(void *arg)
     struct vg_source *src = arg;
     if (atomic_load(&src->stop))
         return 1;
-    return mono_us() - atomic_load(&src->last_io_us) > src->timeout_us;
+    if (mono_us() - atomic_load(&src->last_io_us) <= src->timeout_us)
+        return 0;
+    atomic_store(&src->timed_out, true);
+    return 1;
 }
 
 /* Maps an FFmpeg error to what the status shows. */
@@ -277,7 +281,7 @@ static void stamp(struct session *ss, int t, const AVPacket *pkt, AVRational tb,
         pts = dts;
     }
     int64_t d = av_rescale_q(dts, tb, to), p = av_rescale_q(pts, tb, to);
-    int64_t step = pkt->duration > 0 ? av_rescale_q(pkt->duration, tb, to)
+    int64_t step = pkt->duration > 0     ? av_rescale_q(pkt->duration, tb, to)
                    : t == VG_TRACK_VIDEO ? scale / 25
                                          : 1024;
     if (ss->have_dts[t]) {
@@ -381,6 +385,12 @@ static void *source_main(void *arg)
         r = read_loop(&ss);
     if (!atomic_load(&src->stop)) {
         enum vg_source_event ev = r == 0 || r == AVERROR_EOF ? VG_SOURCE_ENDED : classify(r);
+        /* FFmpeg may turn an interrupted wait into "invalid data" (an RTSP
+         * server that accepts but never answers): a timeout is what it was. */
+        if (atomic_load(&src->timed_out)) {
+            ev = VG_SOURCE_UNREACHABLE;
+            vg_strlcpy(why, sizeof(why), "timed out: the camera stopped answering");
+        }
         if (!why[0])
             vg_strlcpy(why, sizeof(why), r == 0 ? "stream ended" : describe(r, buf, sizeof(buf)));
         post(src, ev, why);

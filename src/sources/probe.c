@@ -34,6 +34,13 @@ static int deadline_passed(void *arg)
     return mono_ms() > *(const int64_t *)arg;
 }
 
+/* FFmpeg may report an interrupted wait as "invalid data" (an RTSP server that
+ * accepts but never answers): past the deadline, a failure is a timeout. */
+static int after_deadline(int err, int64_t deadline)
+{
+    return mono_ms() > deadline ? AVERROR_EXIT : err;
+}
+
 static void fail(struct vg_probe_result *ret, int err)
 {
     char buf[128];
@@ -100,14 +107,14 @@ void vg_probe_url(const char *url, unsigned timeout_ms, struct vg_probe_result *
     int r = avformat_open_input(&fmt, url, NULL, &opts);
     av_dict_free(&opts);
     if (r < 0) {
-        fail(ret, r);
+        fail(ret, after_deadline(r, deadline));
         return; /* avformat_open_input freed fmt */
     }
     r = avformat_find_stream_info(fmt, NULL);
     int vi = av_find_best_stream(fmt, AVMEDIA_TYPE_VIDEO, -1, -1, NULL, 0);
     if (vi < 0) {
         if (r < 0)
-            fail(ret, r);
+            fail(ret, after_deadline(r, deadline));
         else {
             ret->outcome = VG_PROBE_NO_VIDEO;
             vg_strlcpy(ret->message, sizeof(ret->message), "the stream has no video track");

@@ -62,7 +62,7 @@ static const char *state_dir(void)
 static struct vg_demo_clip *open_clip(void)
 {
     struct vg_demo_clip *c = NULL;
-    int r = vg_demo_clip_open(state_dir(), NULL, &c, NULL, NULL);
+    int r = vg_demo_clip_open(state_dir(), NULL, NULL, &c, NULL, NULL);
     cr_assert_eq(r, 0, "cannot make the demo clip: %d", r);
     return c;
 }
@@ -271,7 +271,7 @@ Test(clip, is_cached_and_a_damaged_cache_is_refused, .timeout = 120)
     cr_assert_gt(st.st_size, 100000);
     bool encoded = true;
     int save_err = -1;
-    cr_assert_eq(vg_demo_clip_open(state_dir(), NULL, &c, &encoded, &save_err), 0);
+    cr_assert_eq(vg_demo_clip_open(state_dir(), NULL, NULL, &c, &encoded, &save_err), 0);
     cr_assert_not(encoded, "the cached clip is used");
     cr_assert_eq(save_err, 0);
     vg_demo_clip_unref(&c);
