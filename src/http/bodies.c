@@ -47,6 +47,9 @@ json_t *vg_camera_to_json(const struct vg_camera *c)
                       c->nvr_id[0] ? json_string(c->nvr_id) : json_null(), "readonly",
                       vg_camera_readonly(c), "created_at", time_or_null(c->created_at),
                       "updated_at", time_or_null(c->updated_at));
+    if (o)
+        json_object_set_new(o, "transport",
+                            json_string(c->transport == VG_TRANSPORT_UDP ? "udp" : "tcp"));
     free(main_url);
     free(sub_url);
     return o;
@@ -191,8 +194,9 @@ static void id_field(struct vg_body *b, bool create, char id[VG_SLUG_MAX], size_
 
 void vg_camera_from_body(struct vg_body *b, bool create, struct vg_camera *cam)
 {
-    static const char *const fields[] = {"id",       "name",     "zone",    "main_url", "sub_url",
-                                         "username", "password", "enabled", "record",   NULL};
+    static const char *const fields[] = {"id",      "name",      "zone",     "main_url",
+                                         "sub_url", "username",  "password", "enabled",
+                                         "record",  "transport", NULL};
     vg_body_only_keys(b, fields, readonly_fields);
     text_field(b, "name", VG_NAME_MAX, &cam->name);
     id_field(b, create, cam->id, VG_SLUG_MAX - 1, cam->name);
@@ -203,6 +207,15 @@ void vg_camera_from_body(struct vg_body *b, bool create, struct vg_camera *cam)
     secret_field(b, "password", &cam->password);
     vg_body_bool(b, "enabled", &cam->enabled);
     vg_body_bool(b, "record", &cam->record);
+    const char *transport;
+    if (vg_body_string(b, "transport", 8, false, &transport)) {
+        if (strcmp(transport, "tcp") == 0)
+            cam->transport = VG_TRANSPORT_TCP;
+        else if (strcmp(transport, "udp") == 0)
+            cam->transport = VG_TRANSPORT_UDP;
+        else
+            vg_body_fail(b, "field 'transport' must be tcp or udp (how RTSP carries the media)");
+    }
     if (!b->failed && (!cam->name || !cam->name[0]))
         vg_body_set_string(b, &cam->name, cam->id);
 }

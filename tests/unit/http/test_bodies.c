@@ -912,3 +912,17 @@ Test(bodies, camera_update_refuses_a_masked_password_moved_to_another_host)
     cr_expect(strstr(c.main_url, "attacker") == NULL, "stored URL unchanged: %s", c.main_url);
     vg_camera_done(&c);
 }
+
+Test(bodies, camera_transport_is_tcp_or_udp)
+{
+    struct vg_camera c = stored_camera();
+    expect_ok(camera_body("{\"transport\": \"udp\"}", false, &c));
+    cr_expect_eq(c.transport, VG_TRANSPORT_UDP);
+    json_t *o = vg_camera_to_json(&c);
+    cr_expect_str_eq(json_string_value(json_object_get(o, "transport")), "udp");
+    json_decref(o);
+    struct result r = camera_body("{\"transport\": \"sctp\"}", false, &c);
+    cr_expect(r.failed);
+    cr_expect(strstr(r.err, "tcp or udp") != NULL, "got: %s", r.err);
+    vg_camera_done(&c);
+}
