@@ -150,6 +150,20 @@ uiTest('admin adds a camera and the list shows its password masked', adminPage, 
     await page.getByRole('status').filter({ hasText: 'Added camera front-door' }).waitFor();
 });
 
+uiTest('the camera form tests a connection and says what it found or why not', adminPage, async () => {
+    const { page } = admin;
+    await page.getByRole('button', { name: 'Add camera' }).click();
+    const form = page.getByRole('form', { name: 'Add camera' });
+    await form.getByLabel('Main URL', { exact: true }).fill('demo:1');
+    await form.getByRole('button', { name: 'Test connection' }).click();
+    await form.getByRole('status').filter({ hasText: /Connected: h264 .*1280×720 at 25 fps/ }).waitFor();
+    // Nothing listens on port 1: the answer names the reason instead of hanging.
+    await form.getByLabel('Main URL', { exact: true }).fill('rtsp://127.0.0.1:1/stream');
+    await form.getByRole('button', { name: 'Test connection' }).click();
+    await form.getByRole('alert').filter({ hasText: /unreachable/ }).waitFor();
+    await form.getByRole('button', { name: 'Cancel' }).click();
+});
+
 uiTest('server data is shown as text, never as markup; a camera is deleted after confirming', adminPage, async () => {
     const { page } = admin;
     const evil = '<img src=x id=pwned onerror="document.title=1">';
@@ -300,6 +314,8 @@ uiTest('admin deletes the NVR after confirming, and its cameras go with it', adm
     await nvrRow.getByRole('button', { name: 'Delete' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
     await page.locator('#nvr-message').getByText('Deleted NVR nvr1').waitFor();
+    // The list is reloaded after the message: wait for the row to go.
+    await nvrRow.waitFor({ state: 'detached' });
     assert.equal(await nvrRow.count(), 0);
     await page.locator('tr[data-camera-id="nvr1-ch1"]').waitFor({ state: 'detached' });
     assert.equal(await page.locator('tr[data-camera-id^="nvr1-"]').count(), 0, 'channel cameras are gone');

@@ -123,7 +123,31 @@ function cameraForm(cam, { onCancel, onSaved }) {
     const password = h('input', { id: 'camera-password', name: 'password', type: 'password', autocomplete: 'new-password', placeholder: editing && c.password ? 'unchanged' : '' });
     const enabled = checkbox('Enabled', { id: 'camera-enabled', name: 'enabled', checked: !!c.enabled });
     const record = checkbox('Record', { id: 'camera-record', name: 'record', checked: !!c.record });
+    const transport = select({ id: 'camera-transport', name: 'transport' },
+        [['tcp', 'TCP (RTP over the RTSP connection)'], ['udp', 'UDP']]);
+    transport.value = c.transport || 'tcp';
     const msg = messageArea();
+    const testButton = h('button', { type: 'button', class: 'btn', id: 'camera-test' }, 'Test connection');
+    testButton.addEventListener('click', async () => {
+        msg.clear();
+        // A masked password or URL sent back is resolved from the stored camera.
+        const body = { url: mainUrl.value.trim(), username: username.value,
+            password: password.value || (editing && c.password ? '********' : '') };
+        if (editing) body.camera = c.id;
+        msg.show('info', 'Testing the connection…');
+        try {
+            const r = await api.post('/api/cameras/probe', body);
+            if (r.ok) {
+                const v = r.video;
+                const a = r.audio ? `, audio ${r.audio.codec} ${r.audio.sample_rate} Hz` : ', no audio';
+                msg.show('ok', `Connected: ${v.codec}${v.profile ? ` (${v.profile})` : ''} ${v.width}×${v.height} at ${Math.round(v.fps * 10) / 10} fps${a}.`);
+            } else {
+                msg.show('error', `Cannot use this camera: ${r.reason.replace('_', ' ')}${r.message ? ` — ${r.message}` : ''}.`);
+            }
+        } catch (e) {
+            msg.show('error', e.message);
+        }
+    });
     const title = editing ? `Edit camera ${c.id}` : 'Add camera';
 
     const form = h('form', { class: 'card form', 'aria-label': title, id: 'camera-form' },
@@ -135,11 +159,13 @@ function cameraForm(cam, { onCancel, onSaved }) {
             field('Main URL', mainUrl, 'rtsp, rtsps, rtmp, http, https or demo (e.g. demo:1)'),
             field('Sub URL', subUrl, 'Lower-resolution stream for small tiles'),
             field('Username', username),
-            field('Password', password, editing ? 'Leave empty to keep the stored password.' : null)),
+            field('Password', password, editing ? 'Leave empty to keep the stored password.' : null),
+            field('RTSP transport', transport)),
         h('div', { class: 'checks' }, enabled, record),
         msg,
         h('div', { class: 'actions' },
             h('button', { type: 'button', class: 'btn', onclick: onCancel }, 'Cancel'),
+            testButton,
             h('button', { type: 'submit', class: 'btn btn-primary', id: 'camera-save' }, editing ? 'Save camera' : 'Add camera')));
 
     form.addEventListener('submit', async (ev) => {
@@ -153,6 +179,7 @@ function cameraForm(cam, { onCancel, onSaved }) {
             username: username.value,
             enabled: enabled.querySelector('input').checked,
             record: record.querySelector('input').checked,
+            transport: transport.value,
         };
         // On edit an empty password keeps the stored one; masked URLs sent back keep theirs.
         if (password.value || !editing) body.password = password.value;
