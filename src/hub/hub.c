@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "core/log.h"
+#include "core/clock.h"
 #include "core/util.h"
 #include "sources/source.h"
 
@@ -42,13 +43,6 @@ struct vg_hub {
     struct event *supervise;
     struct listener listeners[LISTENERS_MAX];
 };
-
-static int64_t mono_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 const char *vg_stream_state_name(enum vg_stream_state s)
 {
@@ -87,7 +81,7 @@ static void fill_status(struct entry *e, struct vg_stream_status *st)
         struct timespec now;
         clock_gettime(CLOCK_REALTIME, &now);
         int64_t wall_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
-        st->last_frame_at = wall_ms - (mono_us() - c.last_frame_us) / 1000;
+        st->last_frame_at = wall_ms - (vg_mono_us() - c.last_frame_us) / 1000;
     }
     st->fps = c.fps;
     st->bitrate = c.bitrate;
@@ -171,7 +165,7 @@ static unsigned backoff_ms(struct entry *e)
     /* ±20 % jitter, so cameras behind one dead switch do not retry in lockstep. */
     uint16_t rnd = 0;
     if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd))
-        rnd = (uint16_t)mono_us();
+        rnd = (uint16_t)vg_mono_us();
     return ms - ms / 5 + (unsigned)((uint64_t)ms * 2 / 5 * rnd / 65535);
 }
 
@@ -243,7 +237,7 @@ static void on_supervise(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     struct vg_hub *h = arg;
-    int64_t now = mono_us(), limit = (int64_t)h->cfg.stall_timeout_ms * 1000;
+    int64_t now = vg_mono_us(), limit = (int64_t)h->cfg.stall_timeout_ms * 1000;
     for (struct entry *e = h->entries; e; e = e->next) {
         if (!e->source || e->state != VG_STATE_ONLINE)
             continue;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/util.h"
 #include "media/fmp4.h"
 
@@ -47,13 +48,6 @@ struct vg_stream {
     struct event *wake;
     struct vg_reader *readers;
 };
-
-static int64_t mono_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 static void on_wake(evutil_socket_t fd, short what, void *arg)
 {
@@ -187,7 +181,7 @@ static void count(struct vg_stream *s, const struct vg_frame *f, int64_t now)
 
 void vg_stream_publish(struct vg_stream *s, struct vg_frame *f)
 {
-    int64_t now = mono_us();
+    int64_t now = vg_mono_us();
     pthread_mutex_lock(&s->lock);
     bool video_key = f->track == VG_TRACK_VIDEO && f->key;
     if (!s->params || (!s->have_key && !video_key)) {

@@ -24,11 +24,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "media/h264_pcm.h"
 #include "media/stream.h"
 #include "sources/demo_clip.h"
+#include "sources/reporter.h"
 #include "sources/source.h"
 
 #define TICK_US (1000000 / VG_DEMO_CLIP_FPS)
@@ -44,15 +46,8 @@ struct vg_source {
     struct engine *engine;
     struct vg_stream *s;
     unsigned n; /* the N of demo:N */
-    vg_source_report_fn *report;
-    void *report_arg;
 
-    /* A report waiting for the loop; posted by the pacing thread. */
-    pthread_mutex_t lock;
-    struct event *report_ev;
-    enum vg_source_event pending;
-    bool has_pending;
-    char reason[160];
+    struct vg_source_reporter reporter;
 
     /* Pacing thread only (under engine_lock). */
     struct vg_source *next;
@@ -77,45 +72,9 @@ struct engine {
 static pthread_mutex_t engine_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct engine *running; /* the engine new demo sources join; under engine_lock */
 
-static int64_t mono_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static int64_t wall_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static void on_report(evutil_socket_t fd, short what, void *arg)
-{
-    (void)fd;
-    (void)what;
-    struct vg_source *src = arg;
-    pthread_mutex_lock(&src->lock);
-    bool has = src->has_pending;
-    enum vg_source_event ev = src->pending;
-    char reason[sizeof(src->reason)];
-    memcpy(reason, src->reason, sizeof(reason));
-    src->has_pending = false;
-    pthread_mutex_unlock(&src->lock);
-    if (has)
-        src->report(src->report_arg, ev, reason);
-}
-
-/* From any thread: the report reaches the loop through the source's event. */
 static void post(struct vg_source *src, enum vg_source_event ev, const char *reason)
 {
-    pthread_mutex_lock(&src->lock);
-    src->pending = ev;
-    src->has_pending = true;
-    vg_strlcpy(src->reason, sizeof(src->reason), reason ? reason : "");
-    pthread_mutex_unlock(&src->lock);
-    event_active(src->report_ev, EV_READ, 0);
+    vg_source_reporter_post(&src->reporter, ev, reason);
 }
 
 static void fail(struct vg_source *src, const char *why)
@@ -160,7 +119,7 @@ static void tick(struct vg_source *src, const struct vg_demo_clip *c)
     const struct vg_demo_clip_frame *cf = &c->frames[src->frame];
     uint8_t slice[VG_H264_TIME_SLICE_MAX];
     size_t n;
-    int64_t now = wall_us();
+    int64_t now = vg_wall_us();
     int r = vg_h264_pcm_time_slice(&c->sps_info, &c->pps_info, cf->row0.base, cf->row0.len,
                                    now / 1000, slice, sizeof(slice), &n);
     if (r < 0) {
@@ -215,7 +174,7 @@ static void *engine_main(void *arg)
     struct vg_demo_clip *clip = NULL;
     bool encoded = false;
     int save_err = 0;
-    int64_t t0 = mono_us();
+    int64_t t0 = vg_mono_us();
 #ifdef VG_DEMO_CLIP_PREBUILT
     const char *prebuilt = VG_DEMO_CLIP_PREBUILT;
 #else
@@ -224,7 +183,7 @@ static void *engine_main(void *arg)
     int r = vg_demo_clip_open(e->state_dir, prebuilt, &e->quit, &clip, &encoded, &save_err);
     if (r == 0 && encoded)
         vg_log_write(VG_LOG_INFO, "demo", NULL, "made the demo clip in %.1f s",
-                     (double)(mono_us() - t0) / 1e6);
+                     (double)(vg_mono_us() - t0) / 1e6);
     if (r == 0 && save_err)
         vg_log_write(VG_LOG_WARN, "demo", NULL, "cannot cache the demo clip under %s/%s: %s",
                      e->state_dir, VG_DEMO_CLIP_DIR, strerror(-save_err));
@@ -243,9 +202,9 @@ static void *engine_main(void *arg)
         return NULL;
     }
     e->clip = clip;
-    int64_t next = mono_us();
+    int64_t next = vg_mono_us();
     while (!atomic_load(&e->quit)) {
-        int64_t now = mono_us();
+        int64_t now = vg_mono_us();
         if (now < next) {
             wait_until(e, next);
             continue;
@@ -349,9 +308,7 @@ static void demo_stop(struct vg_source *src)
         pthread_join(done->thread, NULL);
         engine_free(done);
     }
-    if (src->report_ev)
-        event_free(src->report_ev);
-    pthread_mutex_destroy(&src->lock);
+    vg_source_reporter_done(&src->reporter);
     free(src);
 }
 
@@ -366,13 +323,9 @@ static int demo_start(struct event_base *base, const struct vg_source_config *cf
     struct vg_source *src = calloc(1, sizeof(*src));
     if (!src)
         return -ENOMEM;
-    pthread_mutex_init(&src->lock, NULL);
     src->s = s;
     src->n = n;
-    src->report = report;
-    src->report_arg = arg;
-    src->report_ev = event_new(base, -1, 0, on_report, src);
-    if (!src->report_ev) {
+    if (vg_source_reporter_init(&src->reporter, base, report, arg) < 0) {
         demo_stop(src);
         return -ENOMEM;
     }

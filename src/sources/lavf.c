@@ -17,10 +17,12 @@
 #include <strings.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "media/ingest.h"
 #include "media/stream.h"
+#include "sources/reporter.h"
 #include "sources/source.h"
 
 struct vg_source {
@@ -28,8 +30,6 @@ struct vg_source {
     char *url, *id;
     bool udp;
     int64_t timeout_us;
-    vg_source_report_fn *report;
-    void *report_arg;
 
     pthread_t thread;
     bool thread_started;
@@ -37,53 +37,12 @@ struct vg_source {
     atomic_bool timed_out; /* the interrupt callback gave up waiting */
     atomic_llong last_io_us;
 
-    /* A report waiting for the loop; posted by the thread, read on the loop. */
-    pthread_mutex_t lock;
-    struct event *report_ev;
-    enum vg_source_event pending;
-    bool has_pending;
-    char reason[160];
+    struct vg_source_reporter reporter;
 };
 
-static int64_t mono_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static int64_t wall_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static void on_report(evutil_socket_t fd, short what, void *arg)
-{
-    (void)fd;
-    (void)what;
-    struct vg_source *src = arg;
-    pthread_mutex_lock(&src->lock);
-    bool has = src->has_pending;
-    enum vg_source_event ev = src->pending;
-    char reason[sizeof(src->reason)];
-    memcpy(reason, src->reason, sizeof(reason));
-    src->has_pending = false;
-    pthread_mutex_unlock(&src->lock);
-    if (has)
-        src->report(src->report_arg, ev, reason);
-}
-
-/* From the thread: the newest report wins (CONNECTED then ENDED shows ENDED). */
 static void post(struct vg_source *src, enum vg_source_event ev, const char *reason)
 {
-    pthread_mutex_lock(&src->lock);
-    src->pending = ev;
-    src->has_pending = true;
-    vg_strlcpy(src->reason, sizeof(src->reason), reason ? reason : "");
-    pthread_mutex_unlock(&src->lock);
-    event_active(src->report_ev, EV_READ, 0);
+    vg_source_reporter_post(&src->reporter, ev, reason);
 }
 
 static int interrupt_cb(void *arg)
@@ -91,7 +50,7 @@ static int interrupt_cb(void *arg)
     struct vg_source *src = arg;
     if (atomic_load(&src->stop))
         return 1;
-    if (mono_us() - atomic_load(&src->last_io_us) <= src->timeout_us)
+    if (vg_mono_us() - atomic_load(&src->last_io_us) <= src->timeout_us)
         return 0;
     atomic_store(&src->timed_out, true);
     return 1;
@@ -189,7 +148,7 @@ static int open_input(struct session *ss, char *why, size_t whylen)
     ss->fmt->interrupt_callback = (AVIOInterruptCB){.callback = interrupt_cb, .opaque = src};
     ss->fmt->max_analyze_duration = 1000000;
     ss->fmt->probesize = 1 << 20;
-    atomic_store(&src->last_io_us, mono_us());
+    atomic_store(&src->last_io_us, vg_mono_us());
     int r = avformat_open_input(&ss->fmt, src->url, NULL, &opts);
     av_dict_free(&opts);
     if (r < 0)
@@ -277,7 +236,7 @@ static void stamp(struct session *ss, int t, const AVPacket *pkt, AVRational tb,
     if (guessed) {
         /* No timestamps (some servers leave the first packet unset): the
          * arrival time is the best there is. */
-        dts = av_rescale_q(wall_us() - ss->start_wall_us, (AVRational){1, 1000000}, tb);
+        dts = av_rescale_q(vg_wall_us() - ss->start_wall_us, (AVRational){1, 1000000}, tb);
         pts = dts;
     }
     int64_t d = av_rescale_q(dts, tb, to), p = av_rescale_q(pts, tb, to);
@@ -315,7 +274,7 @@ static int on_video(struct session *ss, AVPacket *pkt)
         }
     }
     f->track = VG_TRACK_VIDEO;
-    f->received_us = wall_us();
+    f->received_us = vg_wall_us();
     stamp(ss, VG_TRACK_VIDEO, pkt, ss->video_tb, VG_VIDEO_TIMESCALE, f);
     vg_stream_publish(ss->src->s, f);
     return 0;
@@ -329,7 +288,7 @@ static int on_audio(struct session *ss, AVPacket *pkt)
     memcpy(f->data, pkt->data, (size_t)pkt->size);
     f->track = VG_TRACK_AUDIO;
     f->key = true;
-    f->received_us = wall_us();
+    f->received_us = vg_wall_us();
     AVCodecParameters *ap = ss->fmt->streams[ss->audio_idx]->codecpar;
     stamp(ss, VG_TRACK_AUDIO, pkt, ss->audio_tb, (uint32_t)ap->sample_rate, f);
     vg_stream_publish(ss->src->s, f);
@@ -344,7 +303,7 @@ static int read_loop(struct session *ss)
     bool connected = false;
     int r = 0;
     while (!atomic_load(&ss->src->stop)) {
-        atomic_store(&ss->src->last_io_us, mono_us());
+        atomic_store(&ss->src->last_io_us, vg_mono_us());
         r = av_read_frame(ss->fmt, pkt);
         if (r < 0)
             break;
@@ -378,7 +337,7 @@ static void *source_main(void *arg)
 {
     struct vg_source *src = arg;
     struct session ss = {.src = src, .video_idx = -1, .audio_idx = -1};
-    ss.start_wall_us = wall_us();
+    ss.start_wall_us = vg_wall_us();
     char why[160] = "", buf[128];
     int r = open_input(&ss, why, sizeof(why));
     if (r == 0)
@@ -407,9 +366,7 @@ static void lavf_stop(struct vg_source *src)
     atomic_store(&src->stop, true);
     if (src->thread_started)
         pthread_join(src->thread, NULL);
-    if (src->report_ev)
-        event_free(src->report_ev);
-    pthread_mutex_destroy(&src->lock);
+    vg_source_reporter_done(&src->reporter);
     free(src->url);
     free(src->id);
     free(src);
@@ -422,20 +379,17 @@ static int lavf_start(struct event_base *base, const struct vg_source_config *cf
     struct vg_source *src = calloc(1, sizeof(*src));
     if (!src)
         return -ENOMEM;
-    pthread_mutex_init(&src->lock, NULL);
     src->s = s;
     src->url = strdup(cfg->url);
     src->id = strdup(cfg->stream_id);
     src->udp = cfg->udp;
     src->timeout_us = (int64_t)(cfg->timeout_ms ? cfg->timeout_ms : 5000) * 1000;
-    src->report = report;
-    src->report_arg = arg;
-    src->report_ev = event_new(base, -1, 0, on_report, src);
-    if (!src->url || !src->id || !src->report_ev) {
+    int r = vg_source_reporter_init(&src->reporter, base, report, arg);
+    if (r < 0 || !src->url || !src->id) {
         lavf_stop(src);
         return -ENOMEM;
     }
-    int r = pthread_create(&src->thread, NULL, source_main, src);
+    r = pthread_create(&src->thread, NULL, source_main, src);
     if (r != 0) {
         lavf_stop(src);
         return -r;
