@@ -35,6 +35,9 @@ demo: deps-build build
 # Unit tests and fuzz-corpus replays (normal and sanitized builds), then the
 # integration and browser tests against both daemons, then a valgrind run.
 test: deps
+	$(MAKE) $(BUILD)/build.ninja $(ASAN_BUILD)/build.ninja
+	meson configure $(BUILD) -Dtests=enabled
+	meson configure $(ASAN_BUILD) -Dtests=enabled
 	$(MAKE) build asan
 	$(MAKE) test-unit test-node test-asan test-valgrind
 

@@ -1,5 +1,6 @@
-/* The demo source, "demo:N": a camera that needs no camera. Every demo source
- * loops the same clip (sources/demo_clip.h), made once and shared read-only,
+/* The demo source, "demo:N" and its sub stream "demo:N?sub": a camera that
+ * needs no camera. Every demo source loops the same clip (sources/demo_clip.h;
+ * 1280x720, or 640x360 for a sub stream), made once and shared read-only,
  * at real-time pace; on every frame the slice of macroblock row 0 is replaced
  * by a time slice carrying the wall-clock time as a barcode
  * (media/h264_pcm.h), so a player's decoded pixels tell its glass-to-glass
@@ -7,8 +8,8 @@
  * copy.
  *
  * One pacing thread serves every demo source of the process: it loads (or
- * encodes, on first use) the clip, then every 40 ms publishes the next frame
- * of each source. It exists while at least one demo source runs. The source
+ * encodes, on first use) each clip once a source needs it, then every 40 ms
+ * publishes the next frame of each source whose clip is ready. It exists while at least one demo source runs. The source
  * vtable has no context argument to hang it on, so it is a process-wide
  * object behind one mutex: the only global besides the log level.
  *
@@ -40,12 +41,19 @@
 #define RESYNC_US 1000000
 #define DEMO_N_MAX 9999
 
+/* The clips, by size. */
+enum { CLIP_MAIN, CLIP_SUB, CLIP_KINDS };
+
+static const struct vg_demo_clip_size *const clip_sizes[CLIP_KINDS] = {&vg_demo_clip_main,
+                                                                        &vg_demo_clip_sub};
+
 struct engine;
 
 struct vg_source {
     struct engine *engine;
     struct vg_stream *s;
-    unsigned n; /* the N of demo:N */
+    unsigned n;    /* the N of demo:N */
+    unsigned kind; /* CLIP_MAIN or CLIP_SUB ("demo:N?sub") */
 
     struct vg_source_reporter reporter;
 
@@ -64,9 +72,10 @@ struct engine {
     /* Under engine_lock. */
     unsigned users;
     struct vg_source *sources;
-    struct vg_demo_clip *clip; /* set once ready */
-    bool failed;
-    char why[160];
+    struct vg_demo_clip *clips[CLIP_KINDS]; /* each set once ready */
+    bool tried[CLIP_KINDS];                 /* loading started */
+    bool failed[CLIP_KINDS];
+    char why[CLIP_KINDS][160];
 };
 
 static pthread_mutex_t engine_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -168,49 +177,95 @@ static const char *clip_error(int r)
     }
 }
 
-static void *engine_main(void *arg)
+/* The build's copy of a clip: next to VG_DEMO_CLIP_PREBUILT, the main one. */
+static const char *prebuilt_path(const struct vg_demo_clip_size *size, char *buf, size_t len)
 {
-    struct engine *e = arg;
-    struct vg_demo_clip *clip = NULL;
+#ifdef VG_DEMO_CLIP_PREBUILT
+    const char *main_path = VG_DEMO_CLIP_PREBUILT;
+    const char *slash = strrchr(main_path, '/');
+    int dir = slash ? (int)(slash - main_path) + 1 : 0;
+    int n = snprintf(buf, len, "%.*s%s", dir, main_path, size->prebuilt);
+    return n > 0 && (size_t)n < len ? buf : NULL;
+#else
+    (void)size;
+    (void)buf;
+    (void)len;
+    return NULL;
+#endif
+}
+
+/* Loads or makes a clip. Called without engine_lock. */
+static int load_clip(struct engine *e, unsigned kind, struct vg_demo_clip **ret_clip)
+{
+    const struct vg_demo_clip_size *size = clip_sizes[kind];
+    const char *what = kind == CLIP_SUB ? "demo sub-stream clip" : "demo clip";
+    char buf[4096];
     bool encoded = false;
     int save_err = 0;
     int64_t t0 = vg_mono_us();
-#ifdef VG_DEMO_CLIP_PREBUILT
-    const char *prebuilt = VG_DEMO_CLIP_PREBUILT;
-#else
-    const char *prebuilt = NULL;
-#endif
-    int r = vg_demo_clip_open(e->state_dir, prebuilt, &e->quit, &clip, &encoded, &save_err);
+    int r = vg_demo_clip_open(size, e->state_dir, prebuilt_path(size, buf, sizeof(buf)), &e->quit,
+                              ret_clip, &encoded, &save_err);
     if (r == 0 && encoded)
-        vg_log_write(VG_LOG_INFO, "demo", NULL, "made the demo clip in %.1f s",
+        vg_log_write(VG_LOG_INFO, "demo", NULL, "made the %s in %.1f s", what,
                      (double)(vg_mono_us() - t0) / 1e6);
     if (r == 0 && save_err)
-        vg_log_write(VG_LOG_WARN, "demo", NULL, "cannot cache the demo clip under %s/%s: %s",
+        vg_log_write(VG_LOG_WARN, "demo", NULL, "cannot cache the %s under %s/%s: %s", what,
                      e->state_dir, VG_DEMO_CLIP_DIR, strerror(-save_err));
+    return r;
+}
 
-    pthread_mutex_lock(&engine_lock);
-    if (r < 0) {
-        if (r != -ECANCELED) {
-            e->failed = true;
-            snprintf(e->why, sizeof(e->why), "%s (%s)", clip_error(r), strerror(-r));
-            for (struct vg_source *src = e->sources; src; src = src->next)
-                fail(src, e->why);
+/* A clip some source needs and nobody has started loading, or -1. Holds engine_lock. */
+static int clip_wanted(const struct engine *e)
+{
+    for (unsigned kind = 0; kind < CLIP_KINDS; kind++) {
+        if (e->tried[kind])
+            continue;
+        for (const struct vg_source *src = e->sources; src; src = src->next) {
+            if (src->kind == kind)
+                return (int)kind;
         }
-        while (!atomic_load(&e->quit))
-            pthread_cond_wait(&e->wake, &engine_lock);
-        pthread_mutex_unlock(&engine_lock);
-        return NULL;
     }
-    e->clip = clip;
+    return -1;
+}
+
+static void *engine_main(void *arg)
+{
+    struct engine *e = arg;
+    pthread_mutex_lock(&engine_lock);
     int64_t next = vg_mono_us();
     while (!atomic_load(&e->quit)) {
+        int kind = clip_wanted(e);
+        if (kind >= 0) {
+            /* Sources of the other clip pause meanwhile: a cached or prebuilt
+             * clip takes milliseconds, encoding one seconds (once). */
+            struct vg_demo_clip *clip = NULL;
+            e->tried[kind] = true;
+            pthread_mutex_unlock(&engine_lock);
+            int r = load_clip(e, (unsigned)kind, &clip);
+            pthread_mutex_lock(&engine_lock);
+            if (r == 0) {
+                e->clips[kind] = clip;
+            } else if (r != -ECANCELED) {
+                e->failed[kind] = true;
+                snprintf(e->why[kind], sizeof(e->why[kind]), "%s (%s)", clip_error(r),
+                         strerror(-r));
+                for (struct vg_source *src = e->sources; src; src = src->next) {
+                    if (src->kind == (unsigned)kind && !src->failed)
+                        fail(src, e->why[kind]);
+                }
+            }
+            next = vg_mono_us();
+            continue;
+        }
         int64_t now = vg_mono_us();
         if (now < next) {
             wait_until(e, next);
             continue;
         }
-        for (struct vg_source *src = e->sources; src; src = src->next)
-            tick(src, clip);
+        for (struct vg_source *src = e->sources; src; src = src->next) {
+            if (e->clips[src->kind])
+                tick(src, e->clips[src->kind]);
+        }
         next += TICK_US;
         if (now - next > RESYNC_US)
             next = now + TICK_US;
@@ -223,7 +278,8 @@ static struct engine *engine_free(struct engine *e)
 {
     if (!e)
         return NULL;
-    vg_demo_clip_unref(&e->clip);
+    for (unsigned kind = 0; kind < CLIP_KINDS; kind++)
+        vg_demo_clip_unref(&e->clips[kind]);
     pthread_cond_destroy(&e->wake);
     free(e->state_dir);
     free(e);
@@ -259,16 +315,21 @@ static int engine_new(const char *state_dir, struct engine **ret)
     return 0;
 }
 
-/* "demo:N" with N in 1..DEMO_N_MAX. */
-static int parse_url(const char *url, unsigned *ret_n)
+/* "demo:N" or "demo:N?sub" with N in 1..DEMO_N_MAX, nothing else. */
+static int parse_url(const char *url, unsigned *ret_n, unsigned *ret_kind)
 {
     if (!url || strncmp(url, "demo:", 5) != 0)
         return -EINVAL;
     const char *p = url + 5;
     unsigned n = 0;
-    if (!*p)
+    unsigned kind = CLIP_MAIN;
+    if (*p < '0' || *p > '9')
         return -EINVAL;
     for (; *p; p++) {
+        if (strcmp(p, "?sub") == 0) {
+            kind = CLIP_SUB;
+            break;
+        }
         if (*p < '0' || *p > '9' || n > DEMO_N_MAX)
             return -EINVAL;
         n = n * 10 + (unsigned)(*p - '0');
@@ -276,6 +337,7 @@ static int parse_url(const char *url, unsigned *ret_n)
     if (n < 1 || n > DEMO_N_MAX)
         return -EINVAL;
     *ret_n = n;
+    *ret_kind = kind;
     return 0;
 }
 
@@ -316,8 +378,8 @@ static int demo_start(struct event_base *base, const struct vg_source_config *cf
                       struct vg_stream *s, vg_source_report_fn *report, void *arg,
                       struct vg_source **ret_src)
 {
-    unsigned n;
-    int r = parse_url(cfg->url, &n);
+    unsigned n, kind;
+    int r = parse_url(cfg->url, &n, &kind);
     if (r < 0)
         return r;
     struct vg_source *src = calloc(1, sizeof(*src));
@@ -325,6 +387,7 @@ static int demo_start(struct event_base *base, const struct vg_source_config *cf
         return -ENOMEM;
     src->s = s;
     src->n = n;
+    src->kind = kind;
     if (vg_source_reporter_init(&src->reporter, base, report, arg) < 0) {
         demo_stop(src);
         return -ENOMEM;
@@ -337,8 +400,9 @@ static int demo_start(struct event_base *base, const struct vg_source_config *cf
         src->next = running->sources;
         running->sources = src;
         running->users++;
-        if (running->failed)
-            fail(src, running->why);
+        if (running->failed[kind])
+            fail(src, running->why[kind]);
+        pthread_cond_signal(&running->wake); /* its clip may be wanted */
     }
     pthread_mutex_unlock(&engine_lock);
     if (r < 0) {

@@ -22,10 +22,45 @@
 
 /* ---- Drawing ----------------------------------------------------------- */
 
+const struct vg_demo_clip_size vg_demo_clip_main = {
+    .width = VG_DEMO_CLIP_WIDTH,
+    .height = VG_DEMO_CLIP_HEIGHT,
+    .bitrate = VG_DEMO_CLIP_BITRATE,
+    .file = VG_DEMO_CLIP_FILE,
+    .prebuilt = VG_DEMO_CLIP_PREBUILT_FILE,
+};
+
+const struct vg_demo_clip_size vg_demo_clip_sub = {
+    .width = VG_DEMO_CLIP_SUB_WIDTH,
+    .height = VG_DEMO_CLIP_SUB_HEIGHT,
+    .bitrate = VG_DEMO_CLIP_SUB_BITRATE,
+    .file = VG_DEMO_CLIP_SUB_FILE,
+    .prebuilt = VG_DEMO_CLIP_SUB_PREBUILT_FILE,
+};
+
 struct planes {
     uint8_t *p[3];
     size_t stride[3];
+    int w, h;
 };
+
+/* The layout is drawn for 1280x720: a horizontal or vertical length of it at
+ * the picture's size (the identity at 1280x720). */
+static int sx(const struct planes *pl, int v)
+{
+    return v * pl->w / 1280;
+}
+
+static int sy(const struct planes *pl, int v)
+{
+    return v * pl->h / 720;
+}
+
+/* A length made even, for what must line up with chroma. */
+static int even(int v)
+{
+    return v & ~1;
+}
 
 /* Fills a rectangle clipped to the picture; x, y, w, h even so chroma lines up. */
 static void fill(const struct planes *pl, int x, int y, int w, int h, uint8_t ly, uint8_t lu,
@@ -34,8 +69,8 @@ static void fill(const struct planes *pl, int x, int y, int w, int h, uint8_t ly
     int x1 = x + w, y1 = y + h;
     x = x < 0 ? 0 : x;
     y = y < 0 ? 0 : y;
-    x1 = x1 > VG_DEMO_CLIP_WIDTH ? VG_DEMO_CLIP_WIDTH : x1;
-    y1 = y1 > VG_DEMO_CLIP_HEIGHT ? VG_DEMO_CLIP_HEIGHT : y1;
+    x1 = x1 > pl->w ? pl->w : x1;
+    y1 = y1 > pl->h ? pl->h : y1;
     if (x >= x1 || y >= y1)
         return;
     for (int j = y; j < y1; j++)
@@ -104,40 +139,45 @@ static int triangle(unsigned i, unsigned period, int range)
     return (int)((long)range * (long)(t < half ? t : period - t) / (long)half);
 }
 
-void vg_demo_clip_draw(unsigned index, uint8_t *y, size_t y_stride, uint8_t *u, size_t u_stride,
-                       uint8_t *v, size_t v_stride)
+void vg_demo_clip_draw(const struct vg_demo_clip_size *size, unsigned index, uint8_t *y,
+                       size_t y_stride, uint8_t *u, size_t u_stride, uint8_t *v, size_t v_stride)
 {
-    const struct planes pl = {{y, u, v}, {y_stride, u_stride, v_stride}};
+    const int W = (int)size->width, H = (int)size->height;
+    const struct planes pl = {{y, u, v}, {y_stride, u_stride, v_stride}, W, H};
     index %= VG_DEMO_CLIP_FRAMES;
-    /* Background: a still gradient under the dark band. */
-    for (int j = 0; j < VG_DEMO_CLIP_HEIGHT; j++) {
+    /* Background: a still gradient under the dark band (which is two
+     * macroblock rows at every size). */
+    for (int j = 0; j < H; j++) {
         uint8_t *row = y + (size_t)j * y_stride;
-        for (int i = 0; i < VG_DEMO_CLIP_WIDTH; i++)
+        for (int i = 0; i < W; i++)
             row[i] = (uint8_t)(j < BAND_HEIGHT ? BAND_LUMA
-                                               : 60 + i * 100 / VG_DEMO_CLIP_WIDTH +
-                                                     (j - BAND_HEIGHT) * 60 / 688);
+                                               : 60 + i * 100 / W + (j - BAND_HEIGHT) * 60 /
+                                                                        (H - BAND_HEIGHT));
     }
-    for (int j = 0; j < VG_DEMO_CLIP_HEIGHT / 2; j++) {
+    /* Chroma: centred across, and vertically on what is below the band. */
+    const int cu = W / 4, cv_half = (H / 2 - BAND_HEIGHT / 2) / 2, cv = BAND_HEIGHT / 2 + cv_half;
+    for (int j = 0; j < H / 2; j++) {
         uint8_t *ru = u + (size_t)j * u_stride, *rv = v + (size_t)j * v_stride;
-        for (int i = 0; i < VG_DEMO_CLIP_WIDTH / 2; i++) {
+        for (int i = 0; i < W / 2; i++) {
             bool band = j < BAND_HEIGHT / 2;
-            ru[i] = (uint8_t)(band ? 128 : 128 + (i - 320) * 48 / 320);
-            rv[i] = (uint8_t)(band ? 128 : 128 + (j - 188) * 40 / 172);
+            ru[i] = (uint8_t)(band ? 128 : 128 + (i - cu) * 48 / cu);
+            rv[i] = (uint8_t)(band ? 128 : 128 + (j - cv) * 40 / cv_half);
         }
     }
     /* A bar sweeping left to right once per loop, and a box bouncing in 2D:
      * motion for the encoder and for the eye, all far below the band. */
-    int bar_x = (int)index * (VG_DEMO_CLIP_WIDTH + 64) / VG_DEMO_CLIP_FRAMES - 64;
-    fill(&pl, bar_x & ~1, 224, 64, 448, 210, 16, 146);
-    int box_x = 96 + triangle(index, VG_DEMO_CLIP_FRAMES, VG_DEMO_CLIP_WIDTH - 96 * 2 - 144);
-    int box_y = 240 + triangle(index, VG_DEMO_CLIP_FRAMES / 2, 300);
-    fill(&pl, box_x & ~1, box_y & ~1, 144, 144, 82, 90, 240);
+    const int bar_w = even(sx(&pl, 64)), box = even(sx(&pl, 144)), margin = sx(&pl, 96);
+    int bar_x = (int)index * (W + bar_w) / VG_DEMO_CLIP_FRAMES - bar_w;
+    fill(&pl, bar_x & ~1, even(sy(&pl, 224)), bar_w, even(sy(&pl, 448)), 210, 16, 146);
+    int box_x = margin + triangle(index, VG_DEMO_CLIP_FRAMES, W - margin * 2 - box);
+    int box_y = sy(&pl, 240) + triangle(index, VG_DEMO_CLIP_FRAMES / 2, sy(&pl, 300));
+    fill(&pl, box_x & ~1, box_y & ~1, box, box, 82, 90, 240);
     /* Faint sensor-like noise, new in every picture, so the clip costs
      * about what a camera's stream does. */
     uint32_t seed = 0x9e3779b9u * (index + 1);
-    for (int j = BAND_HEIGHT; j < VG_DEMO_CLIP_HEIGHT; j++) {
+    for (int j = BAND_HEIGHT; j < H; j++) {
         uint8_t *row = y + (size_t)j * y_stride;
-        for (int i = 0; i < VG_DEMO_CLIP_WIDTH; i++) {
+        for (int i = 0; i < W; i++) {
             seed ^= seed << 13;
             seed ^= seed >> 17;
             seed ^= seed << 5;
@@ -145,10 +185,13 @@ void vg_demo_clip_draw(unsigned index, uint8_t *y, size_t y_stride, uint8_t *u, 
             row[i] = (uint8_t)(val < 0 ? 0 : val > 255 ? 255 : val);
         }
     }
-    text(&pl, (VG_DEMO_CLIP_WIDTH - (10 * 6 - 1) * 10) / 2, 80, 10, "VIGIL DEMO");
+    int title = even(sx(&pl, 10)), small = even(sx(&pl, 6));
+    title = title < 2 ? 2 : title;
+    small = small < 2 ? 2 : small;
+    text(&pl, (W - (10 * 6 - 1) * title) / 2, even(sy(&pl, 80)), title, "VIGIL DEMO");
     char label[16];
     snprintf(label, sizeof(label), "FRAME %03u", index);
-    text(&pl, 48, VG_DEMO_CLIP_HEIGHT - 96, 6, label);
+    text(&pl, even(sx(&pl, 48)), H - even(sy(&pl, 96)), small, label);
 }
 
 /* ---- Encoding ---------------------------------------------------------- */
@@ -201,8 +244,10 @@ static int av_to_errno(int r)
     return r == AVERROR(ENOMEM) ? -ENOMEM : -EIO;
 }
 
-static int open_encoder(struct encoder *e)
+static int open_encoder(struct encoder *e, const struct vg_demo_clip_size *size)
 {
+    if (size->width % 16 || size->width < 64 || size->height % 2 || size->height < 64)
+        return -EINVAL;
     const AVCodec *codec = avcodec_find_encoder_by_name("libx264");
     if (!codec)
         return -ENOTSUP;
@@ -212,15 +257,15 @@ static int open_encoder(struct encoder *e)
     if (!e->ctx || !e->frame || !e->pkt)
         return -ENOMEM;
     AVCodecContext *c = e->ctx;
-    c->width = VG_DEMO_CLIP_WIDTH;
-    c->height = VG_DEMO_CLIP_HEIGHT;
+    c->width = (int)size->width;
+    c->height = (int)size->height;
     c->pix_fmt = AV_PIX_FMT_YUV420P;
     c->time_base = (AVRational){1, VG_DEMO_CLIP_FPS};
     c->framerate = (AVRational){VG_DEMO_CLIP_FPS, 1};
     c->gop_size = VG_DEMO_CLIP_GOP;
     c->keyint_min = VG_DEMO_CLIP_GOP;
     c->max_b_frames = 0;
-    c->bit_rate = VG_DEMO_CLIP_BITRATE;
+    c->bit_rate = size->bitrate;
     /* The wrapper prints x264's settings at info level: one step quieter. */
     c->log_level_offset = AV_LOG_VERBOSE - AV_LOG_INFO;
     /* SPS and PPS once, in the extradata. */
@@ -230,11 +275,15 @@ static int open_encoder(struct encoder *e)
     /* One slice per macroblock row (1280 / 16 = 80) and no deblocking, so
      * row 0 can be swapped; vertical vectors within 8 pixels, so rows 2+
      * never read row 0 of a reference (32 - 8 - 3 interpolation taps > 16);
-     * a fixed GOP, one reference; log=-1 keeps x264 off our stderr. */
-    av_opt_set(c->priv_data, "x264-params",
-               "slice-max-mbs=80:no-deblock=1:repeat-headers=0:annexb=1:ref=1:bframes=0:"
-               "scenecut=0:keyint=50:min-keyint=50:mvrange=8:log=-1",
-               0);
+     * a fixed GOP, one reference; log=-1 keeps x264 off our stderr. A height
+     * that is not a multiple of 16 is coded larger and cropped at the bottom,
+     * far from row 0. */
+    char params[256];
+    snprintf(params, sizeof(params),
+             "slice-max-mbs=%u:no-deblock=1:repeat-headers=0:annexb=1:ref=1:bframes=0:"
+             "scenecut=0:keyint=%d:min-keyint=%d:mvrange=8:log=-1",
+             size->width / 16, VG_DEMO_CLIP_GOP, VG_DEMO_CLIP_GOP);
+    av_opt_set(c->priv_data, "x264-params", params, 0);
     int r = avcodec_open2(c, codec, NULL);
     if (r < 0)
         return av_to_errno(r);
@@ -293,10 +342,11 @@ static int drain(struct encoder *e)
     }
 }
 
-int vg_demo_clip_encode(const atomic_bool *cancel, uint8_t **ret_buf, size_t *ret_len)
+int vg_demo_clip_encode(const struct vg_demo_clip_size *size, const atomic_bool *cancel,
+                        uint8_t **ret_buf, size_t *ret_len)
 {
     struct encoder e = {0};
-    int r = open_encoder(&e);
+    int r = open_encoder(&e, size);
     for (unsigned i = 0; r == 0 && i < VG_DEMO_CLIP_FRAMES; i++) {
         if (cancel && atomic_load(cancel)) {
             r = -ECANCELED;
@@ -307,7 +357,7 @@ int vg_demo_clip_encode(const atomic_bool *cancel, uint8_t **ret_buf, size_t *re
             r = av_to_errno(r);
             break;
         }
-        vg_demo_clip_draw(i, e.frame->data[0], (size_t)e.frame->linesize[0], e.frame->data[1],
+        vg_demo_clip_draw(size, i, e.frame->data[0], (size_t)e.frame->linesize[0], e.frame->data[1],
                           (size_t)e.frame->linesize[1], e.frame->data[2],
                           (size_t)e.frame->linesize[2]);
         e.frame->pts = i;
@@ -634,20 +684,35 @@ out:
     return fsync_dir(path);
 }
 
-int vg_demo_clip_open(const char *state_dir, const char *prebuilt, const atomic_bool *cancel,
+/* A clip of that size: another size under its name (a damaged or foreign file) is not usable. */
+static int check_size(const struct vg_demo_clip_size *size, struct vg_demo_clip **clip)
+{
+    if ((*clip)->sps_info.width == size->width && (*clip)->sps_info.height == size->height)
+        return 0;
+    vg_demo_clip_unref(clip);
+    return -EINVAL;
+}
+
+int vg_demo_clip_open(const struct vg_demo_clip_size *size, const char *state_dir,
+                      const char *prebuilt, const atomic_bool *cancel,
                       struct vg_demo_clip **ret_clip, bool *ret_encoded, int *ret_save_err)
 {
     char path[4096];
     int n = snprintf(path, sizeof(path), "%s/%s/%s", state_dir ? state_dir : ".", VG_DEMO_CLIP_DIR,
-                     VG_DEMO_CLIP_FILE);
+                     size->file);
     if (n < 0 || (size_t)n >= sizeof(path))
         return -ENAMETOOLONG;
     struct vg_demo_clip *clip = NULL;
     int r = vg_demo_clip_load(path, &clip);
+    if (r == 0)
+        r = check_size(size, &clip);
     /* The build made one already (tools/make-demo-clip.c): every state
      * directory of a build tree, tests included, shares it. */
-    if (r < 0 && r != -ENOMEM && prebuilt)
+    if (r < 0 && r != -ENOMEM && prebuilt) {
         r = vg_demo_clip_load(prebuilt, &clip);
+        if (r == 0)
+            r = check_size(size, &clip);
+    }
     if (r == 0) {
         if (ret_encoded)
             *ret_encoded = false;
@@ -661,10 +726,12 @@ int vg_demo_clip_open(const char *state_dir, const char *prebuilt, const atomic_
     /* Missing, damaged or from another version: make it again. */
     uint8_t *buf;
     size_t len;
-    r = vg_demo_clip_encode(cancel, &buf, &len);
+    r = vg_demo_clip_encode(size, cancel, &buf, &len);
     if (r < 0)
         return r;
     r = vg_demo_clip_parse(buf, len, &clip);
+    if (r == 0)
+        r = check_size(size, &clip);
     int save = r == 0 ? vg_demo_clip_save(path, buf, len) : 0;
     free(buf);
     if (r < 0)

@@ -1,7 +1,8 @@
-/* The demo source's clip: 10 s of synthetic 720p25 H.264 (a gradient, a
+/* The demo source's clips: 10 s of synthetic 25 fps H.264 (a gradient, a
  * sweeping bar, a circling box, "VIGIL DEMO" and the frame number), encoded
  * once with libx264 through libavcodec and cached under the state directory,
- * then looped by every demo camera. It is encoded so that macroblock row 0
+ * then looped by every demo camera. Two sizes of the same content: the main
+ * stream's 1280x720 and the sub stream's 640x360 (coded as 640x368, cropped). It is encoded so that macroblock row 0
  * can be swapped for a time slice (media/h264_pcm.h) on every frame without
  * re-encoding: Constrained Baseline (CAVLC, no B-frames), one slice per
  * macroblock row, no deblocking, rows 0-1 a flat dark band, vertical motion
@@ -23,13 +24,31 @@
 #define VG_DEMO_CLIP_FRAMES 250
 #define VG_DEMO_CLIP_GOP 50
 #define VG_DEMO_CLIP_BITRATE 2000000
-/* Where the clip is cached, under the state directory. A change to the
- * content or the encoding must change the name. */
+#define VG_DEMO_CLIP_SUB_WIDTH 640
+#define VG_DEMO_CLIP_SUB_HEIGHT 360
+#define VG_DEMO_CLIP_SUB_BITRATE 500000
+/* Where the clips are cached, under the state directory. A change to the
+ * content or the encoding must change the names. */
 #define VG_DEMO_CLIP_DIR "demo"
 #define VG_DEMO_CLIP_FILE "clip-v1.h264"
+#define VG_DEMO_CLIP_SUB_FILE "clip-sub-v1.h264"
+/* What the build makes (tools/make-demo-clip.c), in the build directory. */
+#define VG_DEMO_CLIP_PREBUILT_FILE "demo-clip-v1.h264"
+#define VG_DEMO_CLIP_SUB_PREBUILT_FILE "demo-clip-sub-v1.h264"
 /* Limits on what a cached file may hold before it is refused. */
 #define VG_DEMO_CLIP_MAX_BYTES (64u << 20)
 #define VG_DEMO_CLIP_MAX_FRAMES 10000
+
+/* One size of the clip. */
+struct vg_demo_clip_size {
+    unsigned width, height; /* a multiple of 16 wide (slices are rows), even high, at least 64 */
+    unsigned bitrate;       /* bits per second */
+    const char *file;       /* the cache's name under VG_DEMO_CLIP_DIR */
+    const char *prebuilt;   /* the build's name in the build directory */
+};
+
+/* 1280x720 at 2 Mbit/s, and 640x360 at 500 kbit/s. */
+extern const struct vg_demo_clip_size vg_demo_clip_main, vg_demo_clip_sub;
 
 struct vg_demo_clip_frame {
     bool key;               /* an IDR picture */
@@ -49,9 +68,8 @@ struct vg_demo_clip {
 };
 
 /* Draws picture index (0..VG_DEMO_CLIP_FRAMES-1) of the clip into YUV 4:2:0
- * planes of VG_DEMO_CLIP_WIDTH x VG_DEMO_CLIP_HEIGHT (borrowed; strides in
- * bytes). Pure. */
-void vg_demo_clip_draw(unsigned index, uint8_t *y, size_t y_stride, uint8_t *u, size_t u_stride,
+ * planes of size->width x size->height (borrowed; strides in bytes). Pure. */
+void vg_demo_clip_draw(const struct vg_demo_clip_size *size, unsigned index, uint8_t *y, size_t y_stride, uint8_t *u, size_t u_stride,
                        uint8_t *v, size_t v_stride);
 
 /* Encodes the clip with libx264 and returns it as an Annex B stream: SPS, PPS,
@@ -59,7 +77,7 @@ void vg_demo_clip_draw(unsigned index, uint8_t *y, size_t y_stride, uint8_t *u, 
  * Checks *cancel between pictures (NULL: never).
  * Returns 0, -ENOTSUP (no libx264 in libavcodec), -ECANCELED, -ENOMEM or -EIO
  * (the encoder failed). Takes a few seconds of CPU. */
-int vg_demo_clip_encode(const atomic_bool *cancel, uint8_t **ret_buf, size_t *ret_len);
+int vg_demo_clip_encode(const struct vg_demo_clip_size *size, const atomic_bool *cancel, uint8_t **ret_buf, size_t *ret_len);
 
 /* Builds a clip from an Annex B stream as vg_demo_clip_encode() makes it,
  * checking everything the time slice relies on. buf is only read (the clip
@@ -77,12 +95,13 @@ int vg_demo_clip_load(const char *path, struct vg_demo_clip **ret_clip);
  * Returns 0 or a negative errno. */
 int vg_demo_clip_save(const char *path, const uint8_t *buf, size_t len);
 
-/* The cached clip under state_dir, or the one at prebuilt (the build's; NULL:
- * none), encoded and saved under state_dir first when neither is usable. *ret_encoded (when not
+/* The cached clip of that size under state_dir, or the one at prebuilt (the
+ * build's; NULL: none), encoded and saved under state_dir first when neither
+ * is usable (a clip of another size is not). *ret_encoded (when not
  * NULL) tells whether it had to be encoded, and *ret_save_err (when not NULL) why saving it failed
  * (0: it did not): a clip that could not be saved is still returned. Returns 0 or an error of the
  * functions above. */
-int vg_demo_clip_open(const char *state_dir, const char *prebuilt, const atomic_bool *cancel,
+int vg_demo_clip_open(const struct vg_demo_clip_size *size, const char *state_dir, const char *prebuilt, const atomic_bool *cancel,
                       struct vg_demo_clip **ret_clip, bool *ret_encoded, int *ret_save_err);
 
 /* Adds a reference; returns clip. */
