@@ -140,7 +140,8 @@ static int camera_demo(unsigned n, struct vg_camera *c)
     snprintf(buf, sizeof(buf), "demo:%u", n);
     c->main_url = strdup(buf);
     c->zone = strdup("demo");
-    c->sub_url = strdup("");
+    snprintf(buf, sizeof(buf), "demo:%u?sub", n); /* the 640x360 clip, for small tiles */
+    c->sub_url = strdup(buf);
     c->username = strdup("");
     c->password = strdup("");
     if (!c->name || !c->zone || !c->main_url || !c->sub_url || !c->username || !c->password)

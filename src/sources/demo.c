@@ -9,9 +9,10 @@
  *
  * One pacing thread serves every demo source of the process: it loads (or
  * encodes, on first use) each clip once a source needs it, then every 40 ms
- * publishes the next frame of each source whose clip is ready. It exists while at least one demo source runs. The source
- * vtable has no context argument to hang it on, so it is a process-wide
- * object behind one mutex: the only global besides the log level.
+ * publishes the next frame of each source whose clip is ready. It exists
+ * while at least one demo source runs. The source vtable has no context
+ * argument to hang it on, so it is a process-wide object behind one mutex:
+ * the only global besides the log level.
  *
  * N picks where in the loop a camera starts, so neighbouring tiles differ.
  * The start is always an IDR (one every 2 s in the clip), so the first frame
@@ -45,7 +46,7 @@
 enum { CLIP_MAIN, CLIP_SUB, CLIP_KINDS };
 
 static const struct vg_demo_clip_size *const clip_sizes[CLIP_KINDS] = {&vg_demo_clip_main,
-                                                                        &vg_demo_clip_sub};
+                                                                       &vg_demo_clip_sub};
 
 struct engine;
 

@@ -150,9 +150,9 @@ void vg_demo_clip_draw(const struct vg_demo_clip_size *size, unsigned index, uin
     for (int j = 0; j < H; j++) {
         uint8_t *row = y + (size_t)j * y_stride;
         for (int i = 0; i < W; i++)
-            row[i] = (uint8_t)(j < BAND_HEIGHT ? BAND_LUMA
-                                               : 60 + i * 100 / W + (j - BAND_HEIGHT) * 60 /
-                                                                        (H - BAND_HEIGHT));
+            row[i] = (uint8_t)(j < BAND_HEIGHT
+                                   ? BAND_LUMA
+                                   : 60 + i * 100 / W + (j - BAND_HEIGHT) * 60 / (H - BAND_HEIGHT));
     }
     /* Chroma: centred across, and vertically on what is below the band. */
     const int cu = W / 4, cv_half = (H / 2 - BAND_HEIGHT / 2) / 2, cv = BAND_HEIGHT / 2 + cv_half;

@@ -2,8 +2,8 @@
  * sweeping bar, a circling box, "VIGIL DEMO" and the frame number), encoded
  * once with libx264 through libavcodec and cached under the state directory,
  * then looped by every demo camera. Two sizes of the same content: the main
- * stream's 1280x720 and the sub stream's 640x360 (coded as 640x368, cropped). It is encoded so that macroblock row 0
- * can be swapped for a time slice (media/h264_pcm.h) on every frame without
+ * stream's 1280x720 and the sub stream's 640x360 (coded as 640x368, cropped). It is encoded so that
+ * macroblock row 0 can be swapped for a time slice (media/h264_pcm.h) on every frame without
  * re-encoding: Constrained Baseline (CAVLC, no B-frames), one slice per
  * macroblock row, no deblocking, rows 0-1 a flat dark band, vertical motion
  * vectors within 8 pixels so rows 2+ never reach row 0, and an IDR every 50
@@ -69,15 +69,16 @@ struct vg_demo_clip {
 
 /* Draws picture index (0..VG_DEMO_CLIP_FRAMES-1) of the clip into YUV 4:2:0
  * planes of size->width x size->height (borrowed; strides in bytes). Pure. */
-void vg_demo_clip_draw(const struct vg_demo_clip_size *size, unsigned index, uint8_t *y, size_t y_stride, uint8_t *u, size_t u_stride,
-                       uint8_t *v, size_t v_stride);
+void vg_demo_clip_draw(const struct vg_demo_clip_size *size, unsigned index, uint8_t *y,
+                       size_t y_stride, uint8_t *u, size_t u_stride, uint8_t *v, size_t v_stride);
 
 /* Encodes the clip with libx264 and returns it as an Annex B stream: SPS, PPS,
  * then the slices of every picture. *ret_buf is the caller's (free()).
  * Checks *cancel between pictures (NULL: never).
  * Returns 0, -ENOTSUP (no libx264 in libavcodec), -ECANCELED, -ENOMEM or -EIO
  * (the encoder failed). Takes a few seconds of CPU. */
-int vg_demo_clip_encode(const struct vg_demo_clip_size *size, const atomic_bool *cancel, uint8_t **ret_buf, size_t *ret_len);
+int vg_demo_clip_encode(const struct vg_demo_clip_size *size, const atomic_bool *cancel,
+                        uint8_t **ret_buf, size_t *ret_len);
 
 /* Builds a clip from an Annex B stream as vg_demo_clip_encode() makes it,
  * checking everything the time slice relies on. buf is only read (the clip
@@ -101,7 +102,8 @@ int vg_demo_clip_save(const char *path, const uint8_t *buf, size_t len);
  * NULL) tells whether it had to be encoded, and *ret_save_err (when not NULL) why saving it failed
  * (0: it did not): a clip that could not be saved is still returned. Returns 0 or an error of the
  * functions above. */
-int vg_demo_clip_open(const struct vg_demo_clip_size *size, const char *state_dir, const char *prebuilt, const atomic_bool *cancel,
+int vg_demo_clip_open(const struct vg_demo_clip_size *size, const char *state_dir,
+                      const char *prebuilt, const atomic_bool *cancel,
                       struct vg_demo_clip **ret_clip, bool *ret_encoded, int *ret_save_err);
 
 /* Adds a reference; returns clip. */

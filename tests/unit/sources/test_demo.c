@@ -46,6 +46,8 @@ ReportHook(POST_ALL)(struct criterion_global_stats *stats)
     cache_dir(getpid(), dir, sizeof(dir));
     snprintf(path, sizeof(path), "%s/%s/%s", dir, VG_DEMO_CLIP_DIR, VG_DEMO_CLIP_FILE);
     unlink(path);
+    snprintf(path, sizeof(path), "%s/%s/%s", dir, VG_DEMO_CLIP_DIR, VG_DEMO_CLIP_SUB_FILE);
+    unlink(path);
     snprintf(path, sizeof(path), "%s/%s", dir, VG_DEMO_CLIP_DIR);
     rmdir(path);
     rmdir(dir);
@@ -59,12 +61,17 @@ static const char *state_dir(void)
     return dir;
 }
 
-static struct vg_demo_clip *open_clip(void)
+static struct vg_demo_clip *open_clip_of(const struct vg_demo_clip_size *size)
 {
     struct vg_demo_clip *c = NULL;
-    int r = vg_demo_clip_open(state_dir(), NULL, NULL, &c, NULL, NULL);
+    int r = vg_demo_clip_open(size, state_dir(), NULL, NULL, &c, NULL, NULL);
     cr_assert_eq(r, 0, "cannot make the demo clip: %d", r);
     return c;
+}
+
+static struct vg_demo_clip *open_clip(void)
+{
+    return open_clip_of(&vg_demo_clip_main);
 }
 
 /* Any libavcodec message at error level or worse fails the test. */
@@ -83,10 +90,13 @@ struct decoder {
     AVCodecContext *ctx;
     AVPacket *pkt;
     AVFrame *frame;
+    int width, height; /* what every picture must be */
 };
 
 static void decoder_open(struct decoder *d)
 {
+    d->width = W;
+    d->height = H;
     av_log_set_callback(av_log_cb);
     const AVCodec *codec = avcodec_find_decoder(AV_CODEC_ID_H264);
     cr_assert_not_null(codec);
@@ -117,8 +127,8 @@ static const AVFrame *decode(struct decoder *d, const uint8_t *au, size_t len)
     r = avcodec_receive_frame(d->ctx, d->frame);
     cr_assert_eq(r, 0, "no picture out: %d", r);
     cr_assert_eq(d->frame->decode_error_flags, 0);
-    cr_assert_eq(d->frame->width, W);
-    cr_assert_eq(d->frame->height, H);
+    cr_assert_eq(d->frame->width, d->width);
+    cr_assert_eq(d->frame->height, d->height);
     cr_assert_eq(av_errors, 0);
     return d->frame;
 }
@@ -225,6 +235,109 @@ Test(clip, is_720p25_constrained_baseline_with_one_slice_per_row_and_an_idr_ever
     cr_assert_null(c);
 }
 
+static int64_t test_time(unsigned i);
+
+Test(clip, sub_is_360p25_with_one_slice_per_row_and_the_time_slice_reads_back, .timeout = 120)
+{
+    struct vg_demo_clip *c = open_clip_of(&vg_demo_clip_sub);
+    cr_assert_eq(c->sps_info.width, 640);
+    cr_assert_eq(c->sps_info.height, 360);
+    /* 360 is coded as 23 macroblock rows (368) and cropped at the bottom. */
+    cr_assert_eq(c->sps_info.mb_width, 40);
+    cr_assert_eq(c->sps_info.mb_height, 23);
+    cr_assert_eq(c->sps_info.crop_top, 0);
+    cr_assert_eq(c->sps_info.profile_idc, 66);
+    cr_assert_not(c->pps_info.entropy_coding_mode_flag);
+    cr_assert_eq(c->nframes, VG_DEMO_CLIP_FRAMES);
+    for (unsigned i = 0; i < c->nframes; i++) {
+        cr_assert_eq(c->frames[i].key, i % VG_DEMO_CLIP_GOP == 0, "frame %u", i);
+        size_t cur = 0, start, n;
+        unsigned slices = 0;
+        while (vg_nal_lp_next(c->frames[i].rest.base, c->frames[i].rest.len, &cur, &start, &n) == 1)
+            slices++;
+        cr_assert_eq(slices, 22, "frame %u", i);
+    }
+    /* About 500 kbit/s over the 10 s. */
+    size_t bytes = 0;
+    for (unsigned i = 0; i < c->nframes; i++)
+        bytes += c->frames[i].row0.len + c->frames[i].rest.len;
+    cr_assert(bytes > 400000 && bytes < 800000, "%zu bytes", bytes);
+
+    /* A GOP and a bit with the time slice in: the time reads back and the
+     * rest of the picture is the clip's. */
+    struct decoder with, without;
+    decoder_open(&with);
+    decoder_open(&without);
+    with.width = without.width = 640;
+    with.height = without.height = 360;
+    static struct au a, b;
+    for (unsigned i = 0; i < 60; i++) {
+        const struct vg_demo_clip_frame *f = &c->frames[i];
+        a.len = b.len = 0;
+        if (i == 0) {
+            au_add(&a, c->sps.base, c->sps.len);
+            au_add(&a, c->pps.base, c->pps.len);
+            au_add(&b, c->sps.base, c->sps.len);
+            au_add(&b, c->pps.base, c->pps.len);
+        }
+        uint8_t slice[VG_H264_TIME_SLICE_MAX];
+        size_t n;
+        cr_assert_eq(vg_h264_pcm_time_slice(&c->sps_info, &c->pps_info, f->row0.base, f->row0.len,
+                                            test_time(i), slice, sizeof(slice), &n),
+                     0);
+        cr_assert_lt(n, 1750);
+        au_add(&a, slice, n);
+        au_add_lp(&a, f->rest.base, f->rest.len);
+        au_add(&b, f->row0.base, f->row0.len);
+        au_add_lp(&b, f->rest.base, f->rest.len);
+        const AVFrame *p = decode(&with, a.buf, a.len);
+        const AVFrame *q = decode(&without, b.buf, b.len);
+        int64_t ms;
+        cr_assert_eq(vg_time_barcode_read(p->data[0], (size_t)p->linesize[0], &ms), 0, "frame %u",
+                     i);
+        cr_assert_eq(ms, test_time(i), "frame %u", i);
+        for (unsigned y = 0; y < 16; y++) {
+            for (unsigned x = VG_TIME_BARCODE_WIDTH; x < 640; x++)
+                cr_assert_eq(p->data[0][y * (unsigned)p->linesize[0] + x], 16);
+        }
+        for (unsigned y = 16; y < 360; y++)
+            cr_assert_eq(memcmp(p->data[0] + y * (size_t)p->linesize[0],
+                                q->data[0] + y * (size_t)q->linesize[0], 640),
+                         0, "frame %u luma line %u", i, y);
+        for (int k = 1; k < 3; k++) {
+            for (unsigned y = 8; y < 180; y++)
+                cr_assert_eq(memcmp(p->data[k] + y * (size_t)p->linesize[k],
+                                    q->data[k] + y * (size_t)q->linesize[k], 320),
+                             0, "frame %u chroma line %u", i, y);
+        }
+    }
+    decoder_close(&with);
+    decoder_close(&without);
+    vg_demo_clip_unref(&c);
+}
+
+Test(clip, a_cached_clip_of_another_size_is_made_again, .timeout = 120)
+{
+    struct vg_demo_clip *c = open_clip_of(&vg_demo_clip_sub);
+    vg_demo_clip_unref(&c);
+    /* The sub clip where the main one is expected, as a prebuilt file. */
+    char dir[700], sub[1024];
+    snprintf(dir, sizeof(dir), "%s/other-size-%ld", state_dir(), (long)getpid());
+    mkdir(dir, 0700);
+    snprintf(sub, sizeof(sub), "%s/%s/%s", state_dir(), VG_DEMO_CLIP_DIR, VG_DEMO_CLIP_SUB_FILE);
+    bool encoded = false;
+    atomic_bool cancel = true; /* refused before encoding: cancelled instead of seconds of work */
+    cr_assert_eq(vg_demo_clip_open(&vg_demo_clip_main, dir, sub, &cancel, &c, &encoded, NULL),
+                 -ECANCELED);
+    cr_assert_null(c);
+    /* The right size is taken. */
+    cr_assert_eq(vg_demo_clip_open(&vg_demo_clip_sub, dir, sub, &cancel, &c, &encoded, NULL), 0);
+    cr_assert_not(encoded);
+    cr_assert_eq(c->sps_info.width, 640);
+    vg_demo_clip_unref(&c);
+    rmdir(dir);
+}
+
 Test(clip, parse_survives_damaged_clips, .timeout = 120)
 {
     struct vg_demo_clip *c = open_clip();
@@ -271,7 +384,8 @@ Test(clip, is_cached_and_a_damaged_cache_is_refused, .timeout = 120)
     cr_assert_gt(st.st_size, 100000);
     bool encoded = true;
     int save_err = -1;
-    cr_assert_eq(vg_demo_clip_open(state_dir(), NULL, NULL, &c, &encoded, &save_err), 0);
+    cr_assert_eq(
+        vg_demo_clip_open(&vg_demo_clip_main, state_dir(), NULL, NULL, &c, &encoded, &save_err), 0);
     cr_assert_not(encoded, "the cached clip is used");
     cr_assert_eq(save_err, 0);
     vg_demo_clip_unref(&c);
@@ -296,7 +410,7 @@ Test(clip, encoding_stops_when_cancelled)
     atomic_bool cancel = true;
     uint8_t *buf = NULL;
     size_t len;
-    cr_assert_eq(vg_demo_clip_encode(&cancel, &buf, &len), -ECANCELED);
+    cr_assert_eq(vg_demo_clip_encode(&vg_demo_clip_main, &cancel, &buf, &len), -ECANCELED);
     cr_assert_null(buf);
 }
 
@@ -630,6 +744,45 @@ Test(source, publishes_paced_frames_stamped_with_the_time_they_were_sent, .timeo
     vg_demo_clip_unref(&c);
 }
 
+Test(source, the_sub_stream_sends_the_640x360_clip_stamped_with_the_time, .timeout = 120)
+{
+    struct vg_demo_clip *c = open_clip_of(&vg_demo_clip_sub);
+    static struct run r;
+    run_open(&r, 10);
+    struct vg_source *src = start(&r, "demo:3?sub");
+    struct timeval limit = {.tv_sec = 10};
+    event_base_loopexit(r.base, &limit);
+    event_base_dispatch(r.base);
+    cr_assert_eq(r.nframes, 10);
+    cr_assert_eq(r.connected, 1);
+    cr_assert_eq(r.failed, 0);
+    struct decoder d;
+    decoder_open(&d);
+    d.width = 640;
+    d.height = 360;
+    static struct au a;
+    for (unsigned i = 0; i < r.nframes; i++) {
+        const struct vg_frame *f = r.frames[i];
+        cr_assert_eq(f->key, i % VG_DEMO_CLIP_GOP == 0, "frame %u", i);
+        cr_assert_eq(f->params->video.width, 640);
+        cr_assert_eq(f->params->video.height, 360);
+        a.len = 0;
+        if (i == 0) {
+            au_add(&a, c->sps.base, c->sps.len);
+            au_add(&a, c->pps.base, c->pps.len);
+        }
+        au_add_lp(&a, f->data, f->len);
+        const AVFrame *p = decode(&d, a.buf, a.len);
+        int64_t ms;
+        cr_assert_eq(vg_time_barcode_read(p->data[0], (size_t)p->linesize[0], &ms), 0);
+        cr_assert_eq(ms, f->received_us / 1000);
+    }
+    decoder_close(&d);
+    vg_source_demo.stop(src);
+    run_close(&r);
+    vg_demo_clip_unref(&c);
+}
+
 /* The first frame a source sends after start. */
 static struct vg_frame *first_frame(const char *url)
 {
@@ -735,7 +888,16 @@ Test(source, refuses_urls_that_name_no_camera_number)
                                       "demo:1x",
                                       "demo:-1",
                                       "demo:100000",
-                                      "demo:99999999999999999999"};
+                                      "demo:99999999999999999999",
+                                      "demo:?sub",
+                                      "demo:0?sub",
+                                      "demo:1?",
+                                      "demo:1?su",
+                                      "demo:1?subs",
+                                      "demo:1?SUB",
+                                      "demo:1/sub",
+                                      "demo:1?sub?sub",
+                                      "demo:1?sub1"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         struct vg_source_config cfg = {.stream_id = "x", .url = bad[i], .state_dir = state_dir()};
         struct vg_source *src = NULL;
