@@ -27,7 +27,7 @@ describe('graceful shutdown', () => {
     it(`${signal} → exit code 0 within 5 s`, async () => {
       const d = await start();
       const admin = await adminClient(d);
-      await createCamera(admin, { id: 'before-stop', name: 'x', main_url: 'demo:1' });
+      await createCamera(admin, { id: 'kept-across-restart', name: 'x', main_url: 'demo:1' });
       const r = await d.stop({ signal });
       assert.equal(r.signal, null, `killed by ${r.signal}; stderr:\n${d.stderr()}`);
       assert.equal(r.code, 0, `exit code; stderr:\n${d.stderr()}`);
