@@ -71,7 +71,7 @@ static void probe_done(void *arg, bool cancelled)
         evhttp_connection_set_closecb(j->conn, NULL, NULL);
         struct vg_req req = {.ev = j->ev};
         if (cancelled)
-            vg_reply_error(&req, 503, "service_unavailable", "shutting down");
+            vg_reply_error_ev(j->ev, 503, "shutting down");
         else
             vg_reply_json(&req, 200, result_json(&j->result));
     }

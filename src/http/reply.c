@@ -87,50 +87,55 @@ void vg_reply_abandoned(struct evhttp_request *req)
         evhttp_request_free(req);
 }
 
-void vg_reply_json(struct vg_req *req, int status, json_t *body)
+static void reply_json(struct evhttp_request *ev, int status, json_t *body)
 {
     struct evbuffer *buf = evbuffer_new();
     char *text = json_dumps(body ? body : json_null(), JSON_COMPACT | JSON_ENCODE_ANY);
     json_decref(body);
-    struct evkeyvalq *h = evhttp_request_get_output_headers(req->ev);
+    struct evkeyvalq *h = evhttp_request_get_output_headers(ev);
     evhttp_add_header(h, "Content-Type", "application/json");
     evhttp_add_header(h, "Cache-Control", "no-store");
-    vg_reply_security_headers(req->ev);
+    vg_reply_security_headers(ev);
     if (!buf || !text) {
         free(text);
         if (buf)
             evbuffer_free(buf);
-        evhttp_send_error(req->ev, 500, NULL);
+        evhttp_send_error(ev, 500, NULL);
         return;
     }
     evbuffer_add(buf, text, strlen(text));
     evbuffer_add(buf, "\n", 1);
     free(text);
-    evhttp_send_reply(req->ev, status, reason(status), buf);
+    evhttp_send_reply(ev, status, reason(status), buf);
     evbuffer_free(buf);
 }
 
-static void reply_errorv(struct vg_req *req, int status, const char *code, const char *fmt,
+void vg_reply_json(struct vg_req *req, int status, json_t *body)
+{
+    reply_json(req->ev, status, body);
+}
+
+static void reply_errorv(struct evhttp_request *ev, int status, const char *code, const char *fmt,
                          va_list ap)
 {
     char msg[512];
     vsnprintf(msg, sizeof(msg), fmt, ap);
-    vg_reply_json(req, status, json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg));
+    reply_json(ev, status, json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg));
 }
 
 void vg_reply_error(struct vg_req *req, int status, const char *code, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    reply_errorv(req, status, code, fmt, ap);
+    reply_errorv(req->ev, status, code, fmt, ap);
     va_end(ap);
 }
 
-void vg_reply_status_error(struct vg_req *req, int status, const char *fmt, ...)
+void vg_reply_error_ev(struct evhttp_request *ev, int status, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    reply_errorv(req, status, status_code_name(status), fmt, ap);
+    reply_errorv(ev, status, status_code_name(status), fmt, ap);
     va_end(ap);
 }
 

@@ -16,8 +16,9 @@ void vg_reply_error(struct vg_req *req, int status, const char *code, const char
     __attribute__((format(printf, 4, 5)));
 /* 204 or any status without a body. */
 void vg_reply_empty(struct vg_req *req, int status);
-/* Errors by status with the standard code names. */
-void vg_reply_status_error(struct vg_req *req, int status, const char *fmt, ...)
+/* The same for a request that no longer has its routed struct vg_req (a live
+ * output, a job finishing on a worker): the code comes from the status. */
+void vg_reply_error_ev(struct evhttp_request *ev, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Maps a store errno (-ENOENT 404, -EEXIST 409, others 500) to an error reply. */
 void vg_reply_errno(struct vg_req *req, int err, const char *what);

@@ -175,21 +175,20 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 int vg_ws_accept(struct evhttp_request *req, const struct vg_config *cfg,
                  void (*on_gone)(void *arg), void *arg, struct vg_ws **ret_ws)
 {
-    struct vg_req r = {.ev = req};
     char accept[VG_WS_ACCEPT_LEN + 1];
     const char *key =
         evhttp_find_header(evhttp_request_get_input_headers(req), "Sec-WebSocket-Key");
     if (vg_ws_accept_key(key, accept) < 0) {
-        vg_reply_error(&r, 400, "bad_request", "bad Sec-WebSocket-Key");
+        vg_reply_error_ev(req, 400, "bad Sec-WebSocket-Key");
         return -EINVAL;
     }
     if (!origin_ok(req, cfg)) {
-        vg_reply_error(&r, 403, "forbidden", "WebSocket from another origin");
+        vg_reply_error_ev(req, 403, "WebSocket from another origin");
         return -EPERM;
     }
     struct vg_ws *ws = calloc(1, sizeof(*ws));
     if (!ws) {
-        vg_reply_error(&r, 500, "internal", "out of memory");
+        vg_reply_error_ev(req, 500, "out of memory");
         return -ENOMEM;
     }
     ws->conn = evhttp_request_get_connection(req);

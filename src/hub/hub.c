@@ -78,10 +78,8 @@ static void fill_status(struct entry *e, struct vg_stream_status *st)
     struct vg_stream_counters c;
     vg_stream_counters(e->stream, &c);
     if (c.last_frame_us) {
-        struct timespec now;
-        clock_gettime(CLOCK_REALTIME, &now);
-        int64_t wall_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
-        st->last_frame_at = wall_ms - (vg_mono_us() - c.last_frame_us) / 1000;
+        /* The ring counts in monotonic time; users read wall-clock time. */
+        st->last_frame_at = (vg_wall_us() - (vg_mono_us() - c.last_frame_us)) / 1000;
     }
     st->fps = c.fps;
     st->bitrate = c.bitrate;

@@ -423,13 +423,6 @@ int vg_hls_new(struct event_base *base, struct vg_hub *hub, struct vg_hls **ret_
     return 0;
 }
 
-static void reply_error(struct evhttp_request *req, int status, const char *code,
-                        const char *message)
-{
-    struct vg_req fake = {.ev = req};
-    vg_reply_error(&fake, status, code, "%s", message);
-}
-
 static void reply_body(struct evhttp_request *req, const char *type, struct evbuffer *body)
 {
     struct evkeyvalq *hdr = evhttp_request_get_output_headers(req);
@@ -456,10 +449,10 @@ static void waiter_free(struct waiter *w)
 }
 
 /* Replies with an error and frees w. */
-static void waiter_fail(struct waiter *w, int status, const char *code, const char *message)
+static void waiter_fail(struct waiter *w, int status, const char *message)
 {
     evhttp_connection_set_closecb(w->conn, NULL, NULL);
-    reply_error(w->req, status, code, message);
+    vg_reply_error_ev(w->req, status, "%s", message);
     waiter_free(w);
 }
 
@@ -551,9 +544,9 @@ static int try_answer(struct packager *pk, struct evhttp_request *req,
 static void reply_errno(struct evhttp_request *req, int err)
 {
     if (err == -ENOENT)
-        reply_error(req, 404, "not_found", "no such HLS resource (gone or never made)");
+        vg_reply_error_ev(req, 404, "%s", "no such HLS resource (gone or never made)");
     else
-        reply_error(req, 500, "internal", "could not make the HLS resource");
+        vg_reply_error_ev(req, 500, "%s", "could not make the HLS resource");
 }
 
 /* Answers w when it can; frees it then. */
@@ -603,7 +596,7 @@ static void packager_free(struct packager *pk)
         }
     }
     while (pk->waiters)
-        waiter_fail(pk->waiters, 503, "service_unavailable", "the HLS packager stopped");
+        waiter_fail(pk->waiters, 503, "the HLS packager stopped");
     pk->reader = vg_reader_free(pk->reader);
     pk->sg = vg_hls_segmenter_free(pk->sg);
     if (pk->idle)
@@ -675,7 +668,7 @@ static void on_timeout(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
     (void)what;
-    waiter_fail(arg, 503, "service_unavailable", "not available in time; ask again");
+    waiter_fail(arg, 503, "not available in time; ask again");
 }
 
 /* How long a request may wait: three target durations once they are known. */
@@ -699,11 +692,11 @@ void vg_hls_serve(struct vg_hls *h, struct evhttp_request *req, const char *stre
     if (!pk) {
         int err = packager_new(h, stream_id, &pk);
         if (err == -ENOENT)
-            reply_error(req, 404, "not_found", "no such stream");
+            vg_reply_error_ev(req, 404, "%s", "no such stream");
         else if (err == -ENOMEM)
-            reply_error(req, 500, "internal", "out of memory");
+            vg_reply_error_ev(req, 500, "%s", "out of memory");
         else if (err < 0)
-            reply_error(req, 409, "conflict", "the camera is disabled");
+            vg_reply_error_ev(req, 409, "%s", "the camera is disabled");
         if (err < 0)
             return;
     }
@@ -712,7 +705,7 @@ void vg_hls_serve(struct vg_hls *h, struct evhttp_request *req, const char *stre
 
     /* A blocking reload may ask at most two segments ahead (RFC 8216bis 6.2.5.2). */
     if (r->has_msn && (int64_t)r->msn > vg_hls_segmenter_last_msn(pk->sg) + 2) {
-        reply_error(req, 400, "bad_request", "_HLS_msn is more than two segments ahead");
+        vg_reply_error_ev(req, 400, "%s", "_HLS_msn is more than two segments ahead");
         return;
     }
     int err = try_answer(pk, req, r);
@@ -722,7 +715,7 @@ void vg_hls_serve(struct vg_hls *h, struct evhttp_request *req, const char *stre
         return;
     }
     if (pk->nwaiters >= WAITERS_MAX) {
-        reply_error(req, 503, "service_unavailable", "too many waiting HLS requests");
+        vg_reply_error_ev(req, 503, "%s", "too many waiting HLS requests");
         return;
     }
     struct waiter *w = calloc(1, sizeof(*w));
@@ -730,7 +723,7 @@ void vg_hls_serve(struct vg_hls *h, struct evhttp_request *req, const char *stre
         w->timeout = evtimer_new(h->base, on_timeout, w);
     if (!w || !w->timeout) {
         free(w);
-        reply_error(req, 500, "internal", "out of memory");
+        vg_reply_error_ev(req, 500, "%s", "out of memory");
         return;
     }
     w->pk = pk;

@@ -259,8 +259,7 @@ static void finish(struct viewer *v)
     if (v->started) {
         evhttp_send_reply_end(v->req);
     } else {
-        struct vg_req fake = {.ev = v->req};
-        vg_reply_error(&fake, 503, "service_unavailable", "the stream has no picture yet");
+        vg_reply_error_ev(v->req, 503, "the stream has no picture yet");
     }
     viewer_free(v);
 }
@@ -479,11 +478,10 @@ static struct producer *producer_new(struct vg_mjpeg *m, struct evhttp_request *
     if (r < 0) {
         free(p);
         pipeline_free(pp);
-        struct vg_req fake = {.ev = req};
         if (r == -ENOENT)
-            vg_reply_error(&fake, 404, "not_found", "no such stream");
+            vg_reply_error_ev(req, 404, "no such stream");
         else
-            vg_reply_error(&fake, 409, "conflict", "the camera is disabled");
+            vg_reply_error_ev(req, 409, "the camera is disabled");
         return NULL;
     }
     p->m = m;

@@ -67,8 +67,7 @@ static void finish(struct viewer *v, int status, const char *reason)
     if (v->started) {
         evhttp_send_reply_end(v->req);
     } else {
-        struct vg_req r = {.ev = v->req};
-        vg_reply_error(&r, status, "service_unavailable", "%s", reason);
+        vg_reply_error_ev(v->req, status, "%s", reason);
     }
     viewer_free(v);
 }
@@ -218,8 +217,7 @@ void vg_mse_serve(struct vg_hub *hub, const struct vg_config *cfg, struct evhttp
         if (v->ws) {
             vg_ws_close(v->ws, 4000 + (unsigned)status, why);
         } else {
-            struct vg_req fake = {.ev = req};
-            vg_reply_error(&fake, status, status == 404 ? "not_found" : "conflict", "%s", why);
+            vg_reply_error_ev(req, status, "%s", why);
         }
         free(v);
         return;

@@ -70,12 +70,6 @@ static void job_free(struct job *j)
     free(j);
 }
 
-static void reply_error(struct evhttp_request *req, int status, const char *code, const char *msg)
-{
-    struct vg_req fake = {.ev = req};
-    vg_reply_error(&fake, status, code, "%s", msg);
-}
-
 static void unref_jpeg(const void *data, size_t len, void *arg)
 {
     (void)data;
@@ -131,7 +125,7 @@ static void answer_waiters(struct entry *e, int status, const char *msg)
         if (e->jpeg)
             reply_jpeg(w->req, e->jpeg);
         else
-            reply_error(w->req, status, "service_unavailable", msg);
+            vg_reply_error_ev(w->req, status, "%s", msg);
         free(w);
     }
 }
@@ -267,7 +261,7 @@ static struct entry *entry_start(struct vg_snapshots *sn, struct evhttp_request 
                                  const char *id, unsigned width)
 {
     if (sn->count >= VG_SNAPSHOT_ENTRIES_MAX) {
-        reply_error(req, 503, "service_unavailable", "too many snapshots at once; try again");
+        vg_reply_error_ev(req, 503, "%s", "too many snapshots at once; try again");
         return NULL;
     }
     struct entry *e = calloc(1, sizeof(*e));
@@ -288,9 +282,9 @@ static struct entry *entry_start(struct vg_snapshots *sn, struct evhttp_request 
     if (r < 0) {
         entry_free(e);
         if (r == -ENOENT)
-            reply_error(req, 404, "not_found", "no such stream");
+            vg_reply_error_ev(req, 404, "%s", "no such stream");
         else
-            reply_error(req, 409, "conflict", "the camera is disabled");
+            vg_reply_error_ev(req, 409, "%s", "the camera is disabled");
         return NULL;
     }
     e->acquired = true;

@@ -22,6 +22,7 @@
 #include "core/util.h"
 #include "media/ingest.h"
 #include "media/stream.h"
+#include "sources/lavf_error.h"
 #include "sources/reporter.h"
 #include "sources/source.h"
 
@@ -54,40 +55,6 @@ static int interrupt_cb(void *arg)
         return 0;
     atomic_store(&src->timed_out, true);
     return 1;
-}
-
-/* Maps an FFmpeg error to what the status shows. */
-static enum vg_source_event classify(int err)
-{
-    switch (err) {
-    case AVERROR_HTTP_UNAUTHORIZED:
-    case AVERROR_HTTP_FORBIDDEN:
-    case AVERROR(EACCES):
-    case AVERROR(EPERM):
-        return VG_SOURCE_UNAUTHORIZED;
-    case AVERROR(ECONNREFUSED):
-    case AVERROR(ETIMEDOUT):
-    case AVERROR(EHOSTUNREACH):
-    case AVERROR(ENETUNREACH):
-    case AVERROR(ECONNRESET):
-    case AVERROR(EPIPE):
-    case AVERROR(EIO):
-    case AVERROR_EXIT:
-    case AVERROR_EOF:
-        return VG_SOURCE_UNREACHABLE;
-    default:
-        return VG_SOURCE_FAILED;
-    }
-}
-
-static const char *describe(int err, char *buf, size_t len)
-{
-    if (err == AVERROR_EXIT)
-        return "timed out";
-    if (err == AVERROR_HTTP_UNAUTHORIZED)
-        return "401 Unauthorized: wrong username or password";
-    av_strerror(err, buf, len);
-    return buf;
 }
 
 /* What one session needs while it runs. */
@@ -343,7 +310,8 @@ static void *source_main(void *arg)
     if (r == 0)
         r = read_loop(&ss);
     if (!atomic_load(&src->stop)) {
-        enum vg_source_event ev = r == 0 || r == AVERROR_EOF ? VG_SOURCE_ENDED : classify(r);
+        enum vg_source_event ev =
+            r == 0 || r == AVERROR_EOF ? VG_SOURCE_ENDED : vg_lavf_error_event(r);
         /* FFmpeg may turn an interrupted wait into "invalid data" (an RTSP
          * server that accepts but never answers): a timeout is what it was. */
         if (atomic_load(&src->timed_out)) {
@@ -351,7 +319,8 @@ static void *source_main(void *arg)
             vg_strlcpy(why, sizeof(why), "timed out: the camera stopped answering");
         }
         if (!why[0])
-            vg_strlcpy(why, sizeof(why), r == 0 ? "stream ended" : describe(r, buf, sizeof(buf)));
+            vg_strlcpy(why, sizeof(why),
+                       r == 0 ? "stream ended" : vg_lavf_error_text(r, buf, sizeof(buf)));
         post(src, ev, why);
     }
     av_bsf_free(&ss.bsf);

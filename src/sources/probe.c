@@ -7,7 +7,9 @@
 #include <strings.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/util.h"
+#include "sources/lavf_error.h"
 
 const char *vg_probe_outcome_name(enum vg_probe_outcome o)
 {
@@ -22,53 +24,30 @@ const char *vg_probe_outcome_name(enum vg_probe_outcome o)
     return names[o];
 }
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int deadline_passed(void *arg)
 {
-    return mono_ms() > *(const int64_t *)arg;
+    return (vg_mono_us() / 1000) > *(const int64_t *)arg;
 }
 
 /* FFmpeg may report an interrupted wait as "invalid data" (an RTSP server that
  * accepts but never answers): past the deadline, a failure is a timeout. */
 static int after_deadline(int err, int64_t deadline)
 {
-    return mono_ms() > deadline ? AVERROR_EXIT : err;
+    return (vg_mono_us() / 1000) > deadline ? AVERROR_EXIT : err;
 }
 
 static void fail(struct vg_probe_result *ret, int err)
 {
+    static const enum vg_probe_outcome outcomes[] = {
+        [VG_SOURCE_UNAUTHORIZED] = VG_PROBE_UNAUTHORIZED,
+        [VG_SOURCE_UNREACHABLE] = VG_PROBE_UNREACHABLE,
+        [VG_SOURCE_ENDED] = VG_PROBE_UNREACHABLE,
+        [VG_SOURCE_FAILED] = VG_PROBE_ERROR,
+    };
     char buf[128];
-    switch (err) {
-    case AVERROR_HTTP_UNAUTHORIZED:
-    case AVERROR_HTTP_FORBIDDEN:
-        ret->outcome = VG_PROBE_UNAUTHORIZED;
-        vg_strlcpy(ret->message, sizeof(ret->message),
-                   "the camera refused the username or password");
-        return;
-    case AVERROR_EXIT:
-        ret->outcome = VG_PROBE_UNREACHABLE;
-        vg_strlcpy(ret->message, sizeof(ret->message), "no answer within the timeout");
-        return;
-    case AVERROR(ECONNREFUSED):
-    case AVERROR(ETIMEDOUT):
-    case AVERROR(EHOSTUNREACH):
-    case AVERROR(ENETUNREACH):
-    case AVERROR(ECONNRESET):
-    case AVERROR(EIO):
-        ret->outcome = VG_PROBE_UNREACHABLE;
-        break;
-    default:
-        ret->outcome = VG_PROBE_ERROR;
-        break;
-    }
-    av_strerror(err, buf, sizeof(buf));
-    vg_strlcpy(ret->message, sizeof(ret->message), buf);
+    enum vg_source_event ev = vg_lavf_error_event(err);
+    ret->outcome = ev == VG_SOURCE_CONNECTED ? VG_PROBE_ERROR : outcomes[ev];
+    vg_strlcpy(ret->message, sizeof(ret->message), vg_lavf_error_text(err, buf, sizeof(buf)));
 }
 
 static const char *audio_name(enum AVCodecID id)
@@ -90,7 +69,7 @@ static const char *audio_name(enum AVCodecID id)
 void vg_probe_url(const char *url, unsigned timeout_ms, struct vg_probe_result *ret)
 {
     memset(ret, 0, sizeof(*ret));
-    int64_t deadline = mono_ms() + timeout_ms;
+    int64_t deadline = (vg_mono_us() / 1000) + timeout_ms;
     AVFormatContext *fmt = avformat_alloc_context();
     AVDictionary *opts = NULL;
     if (!fmt) {
