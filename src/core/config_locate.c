@@ -202,27 +202,49 @@ int vg_config_locate(const uint8_t *text, size_t len, const struct vg_config_ste
     return r;
 }
 
+/* Reads events until visit() returns true for one (0; *ret_mark is its start),
+ * the stream ends (-ENOENT) or the YAML is broken (-EINVAL; the reader holds
+ * the reason for describe()). The caller owns rd. */
+static int scan(struct reader *rd, bool (*visit)(const yaml_event_t *ev, void *ctx), void *ctx,
+                yaml_mark_t *ret_mark)
+{
+    for (;;) {
+        yaml_event_t ev;
+        int r = next_event(rd, &ev);
+        if (r < 0)
+            return r;
+        bool found = visit(&ev, ctx);
+        bool end = ev.type == YAML_STREAM_END_EVENT;
+        yaml_mark_t mark = ev.start_mark;
+        yaml_event_delete(&ev);
+        if (found) {
+            *ret_mark = mark;
+            return 0;
+        }
+        if (end)
+            return -ENOENT;
+    }
+}
+
+static bool visit_nothing(const yaml_event_t *ev, void *ctx)
+{
+    (void)ev;
+    (void)ctx;
+    return false;
+}
+
 int vg_config_syntax_check(const uint8_t *text, size_t len, struct vg_config_syntax *ret_syntax)
 {
     struct reader rd;
+    yaml_mark_t mark;
     int r = reader_init(&rd, text, len);
     if (r < 0)
         return r;
-    for (;;) {
-        yaml_event_t ev;
-        r = next_event(&rd, &ev);
-        if (r < 0) {
-            if (r == -EINVAL)
-                describe(&rd, ret_syntax);
-            break;
-        }
-        bool end = ev.type == YAML_STREAM_END_EVENT;
-        yaml_event_delete(&ev);
-        if (end)
-            break;
-    }
+    r = scan(&rd, visit_nothing, NULL, &mark);
+    if (r == -EINVAL)
+        describe(&rd, ret_syntax);
     yaml_parser_delete(&rd.parser);
-    return r;
+    return r == -ENOENT ? 0 : r;
 }
 
 static bool plain_null(const yaml_event_t *ev)
@@ -233,99 +255,90 @@ static bool plain_null(const yaml_event_t *ev)
             scalar_is(ev, "Null") || scalar_is(ev, "NULL"));
 }
 
+/* The root: the first node, or the end of the first document (no root). */
+static bool visit_root(const yaml_event_t *ev, void *ctx)
+{
+    enum vg_config_node_kind *kind = ctx;
+    yaml_event_type_t t = ev->type;
+    if (t == YAML_STREAM_END_EVENT || t == YAML_DOCUMENT_END_EVENT || plain_null(ev)) {
+        *kind = VG_CONFIG_NODE_NONE;
+        return true;
+    }
+    if (!is_node(t))
+        return false;
+    *kind = t == YAML_MAPPING_START_EVENT    ? VG_CONFIG_NODE_MAPPING
+            : t == YAML_SEQUENCE_START_EVENT ? VG_CONFIG_NODE_SEQUENCE
+                                             : VG_CONFIG_NODE_SCALAR;
+    return true;
+}
+
 int vg_config_root_kind(const uint8_t *text, size_t len, enum vg_config_node_kind *ret_kind)
 {
     struct reader rd;
+    yaml_mark_t mark;
+    enum vg_config_node_kind kind = VG_CONFIG_NODE_NONE;
     int r = reader_init(&rd, text, len);
     if (r < 0)
         return r;
-    for (;;) {
-        yaml_event_t ev;
-        r = next_event(&rd, &ev);
-        if (r < 0)
-            break;
-        yaml_event_type_t t = ev.type;
-        bool null = plain_null(&ev);
-        yaml_event_delete(&ev);
-        if (t == YAML_STREAM_END_EVENT || t == YAML_DOCUMENT_END_EVENT || null) {
-            *ret_kind = VG_CONFIG_NODE_NONE;
-            break;
-        }
-        if (is_node(t)) {
-            *ret_kind = t == YAML_MAPPING_START_EVENT    ? VG_CONFIG_NODE_MAPPING
-                        : t == YAML_SEQUENCE_START_EVENT ? VG_CONFIG_NODE_SEQUENCE
-                                                         : VG_CONFIG_NODE_SCALAR;
-            break;
-        }
-    }
+    r = scan(&rd, visit_root, &kind, &mark);
     yaml_parser_delete(&rd.parser);
-    return r;
+    if (r < 0)
+        return r;
+    *ret_kind = kind;
+    return 0;
+}
+
+struct documents {
+    unsigned started;
+    bool first_done;
+};
+
+static bool visit_second_document(const yaml_event_t *ev, void *ctx)
+{
+    struct documents *d = ctx;
+    if (ev->type == YAML_DOCUMENT_END_EVENT)
+        d->first_done = true;
+    return ev->type == YAML_DOCUMENT_START_EVENT && ++d->started == 2;
 }
 
 int vg_config_locate_extra_document(const uint8_t *text, size_t len, struct vg_config_pos *ret_pos)
 {
     struct reader rd;
-    unsigned docs = 0;
-    bool first_done = false;
+    yaml_mark_t mark;
+    struct documents d = {0};
     int r = reader_init(&rd, text, len);
     if (r < 0)
         return r;
-    for (;;) {
-        yaml_event_t ev;
-        r = next_event(&rd, &ev);
-        if (r < 0) {
-            /* Garbage after the first document counts as another one. */
-            if (r == -EINVAL && first_done) {
-                struct vg_config_syntax s;
-                describe(&rd, &s);
-                *ret_pos = s.pos;
-                r = 0;
-            }
-            break;
-        }
-        yaml_event_type_t t = ev.type;
-        yaml_mark_t mark = ev.start_mark;
-        yaml_event_delete(&ev);
-        if (t == YAML_DOCUMENT_END_EVENT)
-            first_done = true;
-        if (t == YAML_DOCUMENT_START_EVENT)
-            docs++;
-        if (t == YAML_DOCUMENT_START_EVENT && docs == 2) {
-            *ret_pos = pos_from_mark(mark);
-            break;
-        }
-        if (t == YAML_STREAM_END_EVENT) {
-            r = -ENOENT;
-            break;
-        }
+    r = scan(&rd, visit_second_document, &d, &mark);
+    if (r == 0) {
+        *ret_pos = pos_from_mark(mark);
+    } else if (r == -EINVAL && d.first_done) {
+        /* Garbage after the first document counts as another one. */
+        struct vg_config_syntax syntax;
+        describe(&rd, &syntax);
+        *ret_pos = syntax.pos;
+        r = 0;
     }
     yaml_parser_delete(&rd.parser);
     return r;
 }
 
+static bool visit_alias(const yaml_event_t *ev, void *ctx)
+{
+    (void)ctx;
+    return ev->type == YAML_ALIAS_EVENT;
+}
+
 int vg_config_locate_alias(const uint8_t *text, size_t len, struct vg_config_pos *ret_pos)
 {
     struct reader rd;
+    yaml_mark_t mark;
     int r = reader_init(&rd, text, len);
     if (r < 0)
         return r;
-    for (;;) {
-        yaml_event_t ev;
-        r = next_event(&rd, &ev);
-        if (r < 0)
-            break;
-        yaml_event_type_t t = ev.type;
-        yaml_mark_t mark = ev.start_mark;
-        yaml_event_delete(&ev);
-        if (t == YAML_ALIAS_EVENT) {
-            *ret_pos = pos_from_mark(mark);
-            break;
-        }
-        if (t == YAML_STREAM_END_EVENT) {
-            r = -ENOENT;
-            break;
-        }
-    }
+    r = scan(&rd, visit_alias, NULL, &mark);
+    if (r == 0)
+        *ret_pos = pos_from_mark(mark);
     yaml_parser_delete(&rd.parser);
     return r;
 }
