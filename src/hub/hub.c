@@ -1,6 +1,7 @@
 #include "hub/hub.h"
 
 #include <errno.h>
+#include <event2/dns.h>
 #include <event2/event.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,7 @@ struct vg_hub {
     char *state_dir;
     struct entry *entries;
     struct event *supervise;
+    struct evdns_base *dns;
     struct listener listeners[LISTENERS_MAX];
 };
 
@@ -132,7 +134,7 @@ static void start_source(struct entry *e)
         set_state(e, VG_STATE_ERROR, r == -ENOENT ? "no such stream" : "cannot read its URL");
         return;
     }
-    e->ops = vg_source_for_url(origin.url);
+    e->ops = vg_source_for_url(origin.url, origin.udp);
     if (!e->ops) {
         free(origin.url);
         set_state(e, VG_STATE_ERROR, "unsupported URL scheme");
@@ -144,6 +146,7 @@ static void start_source(struct entry *e)
         .udp = origin.udp,
         .timeout_ms = h->cfg.io_timeout_ms,
         .state_dir = h->state_dir,
+        .dns = h->dns,
     };
     set_state(e, VG_STATE_STARTING, NULL);
     r = e->ops->start(h->base, &sc, e->stream, on_report, e, &e->source);
@@ -261,8 +264,11 @@ int vg_hub_new(struct event_base *base, const struct vg_hub_config *cfg, struct 
     h->cfg = *cfg;
     h->state_dir = strdup(cfg->state_dir ? cfg->state_dir : ".");
     h->supervise = event_new(base, -1, EV_PERSIST, on_supervise, h);
+    /* The resolver for sources on the loop; it reads resolv.conf and hosts once. */
+    h->dns =
+        evdns_base_new(base, EVDNS_BASE_INITIALIZE_NAMESERVERS | EVDNS_BASE_DISABLE_WHEN_INACTIVE);
     struct timeval tv = {.tv_sec = SUPERVISE_MS / 1000, .tv_usec = SUPERVISE_MS % 1000 * 1000};
-    if (!h->state_dir || !h->supervise || event_add(h->supervise, &tv) < 0) {
+    if (!h->state_dir || !h->supervise || !h->dns || event_add(h->supervise, &tv) < 0) {
         vg_hub_free(h);
         return -ENOMEM;
     }
@@ -288,6 +294,8 @@ struct vg_hub *vg_hub_free(struct vg_hub *h)
     }
     if (h->supervise)
         event_free(h->supervise);
+    if (h->dns)
+        evdns_base_free(h->dns, 1);
     free(h->state_dir);
     free(h);
     return NULL;

@@ -21,6 +21,7 @@
 #include "core/log.h"
 #include "core/util.h"
 #include "media/ingest.h"
+#include "media/restamp.h"
 #include "media/stream.h"
 #include "sources/lavf_error.h"
 #include "sources/reporter.h"
@@ -66,8 +67,7 @@ struct session {
     struct vg_video_ingest video;
     enum vg_codec audio_codec;
     AVRational video_tb, audio_tb;
-    int64_t last_dts[2], offset[2];
-    bool have_dts[2], guessed[2];
+    struct vg_restamp restamp[2];
     int64_t start_wall_us;
 };
 
@@ -210,21 +210,10 @@ static void stamp(struct session *ss, int t, const AVPacket *pkt, AVRational tb,
     int64_t step = pkt->duration > 0     ? av_rescale_q(pkt->duration, tb, to)
                    : t == VG_TRACK_VIDEO ? scale / 25
                                          : 1024;
-    if (ss->have_dts[t]) {
-        int64_t next = d + ss->offset[t], last = ss->last_dts[t];
-        /* A jump back or far ahead (wrap, camera restart, clock change), or a
-         * switch between guessed and real timestamps: continue one frame after
-         * the last, so consumers see time moving on evenly. */
-        if (next <= last || next - last > (int64_t)scale * 10 || guessed != ss->guessed[t])
-            ss->offset[t] = last + step - d;
-    }
-    f->dts = d + ss->offset[t];
-    f->pts = p + ss->offset[t];
+    f->dts = vg_restamp_map(&ss->restamp[t], d, step, scale, guessed);
+    f->pts = p + (f->dts - d);
     if (f->pts < f->dts)
         f->pts = f->dts;
-    ss->last_dts[t] = f->dts;
-    ss->have_dts[t] = true;
-    ss->guessed[t] = guessed;
 }
 
 static int on_video(struct session *ss, AVPacket *pkt)

@@ -3,8 +3,10 @@
 #include <stddef.h>
 #include <strings.h>
 
-const struct vg_source_ops *vg_source_for_url(const char *url)
+const struct vg_source_ops *vg_source_for_url(const char *url, bool udp)
 {
+    if (url && !udp && strncasecmp(url, "rtsp://", 7) == 0)
+        return &vg_source_rtsp;
     static const struct {
         const char *prefix;
         const struct vg_source_ops *ops;

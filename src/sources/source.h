@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 struct event_base;
+struct evdns_base;
 struct vg_stream;
 struct vg_source;
 
@@ -22,11 +23,12 @@ enum vg_source_event {
 typedef void vg_source_report_fn(void *arg, enum vg_source_event ev, const char *reason);
 
 struct vg_source_config {
-    const char *stream_id; /* for log lines */
-    const char *url;       /* with credentials inserted */
-    bool udp;              /* RTSP over UDP instead of TCP */
-    unsigned timeout_ms;   /* connect and read timeout */
-    const char *state_dir; /* where generated media (demo clips) lives */
+    const char *stream_id;  /* for log lines */
+    const char *url;        /* with credentials inserted */
+    bool udp;               /* RTSP over UDP instead of TCP */
+    unsigned timeout_ms;    /* connect and read timeout */
+    const char *state_dir;  /* where generated media (demo clips) lives */
+    struct evdns_base *dns; /* the loop's resolver, for sources on the loop */
 };
 
 struct vg_source_ops {
@@ -38,8 +40,9 @@ struct vg_source_ops {
     void (*stop)(struct vg_source *src);
 };
 
-extern const struct vg_source_ops vg_source_lavf; /* rtsp, rtsps, rtmp, http(s), files */
+extern const struct vg_source_ops vg_source_rtsp; /* rtsp over TCP, on the loop */
+extern const struct vg_source_ops vg_source_lavf; /* rtsp over UDP, rtsps, rtmp, http(s) */
 extern const struct vg_source_ops vg_source_demo; /* demo:N */
 
-/* The source kind for a URL, or NULL. */
-const struct vg_source_ops *vg_source_for_url(const char *url);
+/* The source kind for a URL (udp: RTSP over UDP was asked for), or NULL. */
+const struct vg_source_ops *vg_source_for_url(const char *url, bool udp);

@@ -37,17 +37,19 @@ process.on('exit', () => {
 });
 
 /**
- * Starts camsim. user/pass: require digest authentication. port: 0 (default)
+ * Starts camsim. user/pass: require digest authentication (basic: true for
+ * basic instead). port: 0 (default)
  * lets camsim pick a free one (no race with other tests). Resolves once camsim
  * printed "ready port=N".
  * Returns {port, url(mount), lines, stop({signal}), kill(), restart(),
  *          count(event, mount), waitFor(event, mount, {timeout, since}), mark()}.
  */
-export async function startCamsim({ user, pass, port = 0, clipsDir = CLIPS_DIR, bin = CAMSIM_BIN } = {}) {
+export async function startCamsim({ user, pass, basic = false, port = 0, clipsDir = CLIPS_DIR, bin = CAMSIM_BIN } = {}) {
   const sim = {
     port,
     user,
     pass,
+    basic,
     lines: [], // every stdout line of every run, in order
     stderrLines: [],
     proc: null,
@@ -133,6 +135,7 @@ async function launch(sim, clipsDir, bin) {
   for (let attempt = 0; ; attempt++) {
     const argv = ['--port', String(sim.port), '--clips', clipsDir];
     if (sim.user !== undefined) argv.push('--user', sim.user, '--pass', sim.pass);
+    if (sim.basic) argv.push('--basic');
     const proc = spawn(bin, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     sim.proc = proc;
     sim.exited = null;

@@ -667,14 +667,21 @@ static GstRTSPMediaFactory *mount_factory(struct mount *m, bool with_auth)
     return f;
 }
 
-/* Every mount then answers 401 until the client authenticates with digest. */
-static void require_digest(GstRTSPServer *server, const char *user, const char *pass)
+/* Every mount then answers 401 until the client authenticates (digest, or
+ * basic when asked: many older cameras only do basic). */
+static void require_auth(GstRTSPServer *server, const char *user, const char *pass, bool basic)
 {
     GstRTSPAuth *auth = gst_rtsp_auth_new();
-    gst_rtsp_auth_set_supported_methods(auth, GST_RTSP_AUTH_DIGEST);
+    gst_rtsp_auth_set_supported_methods(auth, basic ? GST_RTSP_AUTH_BASIC : GST_RTSP_AUTH_DIGEST);
     GstRTSPToken *token =
         gst_rtsp_token_new(GST_RTSP_TOKEN_MEDIA_FACTORY_ROLE, G_TYPE_STRING, "camera-user", NULL);
-    gst_rtsp_auth_add_digest(auth, user, pass, token);
+    if (basic) {
+        gchar *cred = gst_rtsp_auth_make_basic(user, pass);
+        gst_rtsp_auth_add_basic(auth, cred, token);
+        g_free(cred);
+    } else {
+        gst_rtsp_auth_add_digest(auth, user, pass, token);
+    }
     gst_rtsp_token_unref(token);
     gst_rtsp_server_set_auth(server, auth);
     g_object_unref(auth);
@@ -728,11 +735,12 @@ struct options {
     const char *pass;
     const char *clips_dir;
     const char *stats_file;
+    bool basic;
 };
 
 static void usage(FILE *out)
 {
-    fputs("usage: camsim [--port N] [--user U --pass P] [--clips DIR] [--stats-file F]\n"
+    fputs("usage: camsim [--port N] [--user U --pass P [--basic]] [--clips DIR] [--stats-file F]\n"
           "\n"
           "RTSP camera simulator on 127.0.0.1 for the tests: /h264, /h264-pcma, /h264-sub,\n"
           "/h265, /video-only. Prints one event per line on stdout.\n"
@@ -740,6 +748,7 @@ static void usage(FILE *out)
           "  --port N        RTSP port (default 8554; 0 picks a free one)\n"
           "  --user U        with --pass: require digest authentication\n"
           "  --pass P\n"
+          "  --basic         basic authentication instead of digest\n"
           "  --clips DIR     clip cache (default $TMPDIR/vigil-camsim-clips)\n"
           "  --stats-file F  keep per-mount pipeline and client counts in F as JSON\n",
           out);
@@ -753,6 +762,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         {"pass", required_argument, NULL, 'w'},
         {"clips", required_argument, NULL, 'c'},
         {"stats-file", required_argument, NULL, 's'},
+        {"basic", no_argument, NULL, 'b'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -779,6 +789,9 @@ static int parse_options(int argc, char **argv, struct options *o)
             break;
         case 's':
             o->stats_file = optarg;
+            break;
+        case 'b':
+            o->basic = true;
             break;
         case 'h':
             usage(stdout);
@@ -830,7 +843,7 @@ int main(int argc, char **argv)
     gst_rtsp_server_set_service(server, service);
     g_free(service);
     if (o.user)
-        require_digest(server, o.user, o.pass);
+        require_auth(server, o.user, o.pass, o.basic);
 
     GstRTSPMountPoints *mounts = gst_rtsp_server_get_mount_points(server);
     for (size_t i = 0; i < MOUNT_COUNT; i++) {

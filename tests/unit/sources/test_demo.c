@@ -673,7 +673,7 @@ static struct vg_source *start(struct run *r, const char *url)
 {
     struct vg_source_config cfg = {.stream_id = "demo-1", .url = url, .state_dir = state_dir()};
     struct vg_source *src = NULL;
-    cr_assert_eq(vg_source_for_url(url), &vg_source_demo);
+    cr_assert_eq(vg_source_for_url(url, false), &vg_source_demo);
     cr_assert_eq(vg_source_demo.start(r->base, &cfg, r->s, on_report, r, &src), 0);
     return src;
 }
