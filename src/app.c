@@ -215,6 +215,7 @@ static int start_hub(struct vg_app *app)
         .backoff_min_ms = 1000,
         .backoff_max_ms = 30000,
         .state_dir = cfg->state_dir,
+        .media_dir = cfg->stream_media_dir,
         .resolve = resolve_stream,
         .resolve_arg = app,
     };

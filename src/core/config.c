@@ -69,6 +69,7 @@ static const struct rule streams_rules[] = {
     RULE("stall_timeout_s", K_UINT, struct y_streams, stall_timeout_s, C, stream_stall_timeout_s,
          1, 600),
     RULE("io_timeout_s", K_UINT, struct y_streams, io_timeout_s, C, stream_io_timeout_s, 1, 600),
+    RULE("media_dir", K_OPT_STR, struct y_streams, media_dir, C, stream_media_dir, 0, 0),
 };
 
 static const struct rule retention_rules[] = {
@@ -439,6 +440,7 @@ struct vg_config *vg_config_free(struct vg_config *cfg)
     free_strings(cfg->cors_origins, cfg->cors_origins_count);
     free_strings(cfg->trusted_proxies, cfg->trusted_proxies_count);
     free(cfg->state_dir);
+    free(cfg->stream_media_dir);
     free(cfg->recordings_dir);
     free_strings(cfg->webrtc_addresses, cfg->webrtc_addresses_count);
     free(cfg->webrtc_stun_server);

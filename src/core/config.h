@@ -78,6 +78,7 @@ struct vg_config {
     uint32_t stream_idle_timeout_s;  /* stop a stream nobody watches or records */
     uint32_t stream_stall_timeout_s; /* no new frame for this long: restart */
     uint32_t stream_io_timeout_s;    /* connect/read timeout of a source */
+    char *stream_media_dir;          /* file:// cameras must be inside it; NULL: none allowed */
 
     /* log */
     char *log_level; /* "debug", "info", "warn", "error" */

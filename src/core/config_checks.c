@@ -3,7 +3,9 @@
  * parsed by netaddr.c, the same code that matches them at run time. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/config_internal.h"
 #include "core/netaddr.h"
@@ -215,8 +217,15 @@ static int check_cameras(struct loader *ld, const struct vg_config *cfg)
         p = path_key(&c, "main_url");
         if (vg_url_validate(cam->main_url, &reason) < 0)
             return vg_config_fail_value(ld, &p, "is not usable: %s", reason);
+        char path[PATH_MAX];
+        if (strncasecmp(cam->main_url, "file:", 5) == 0 &&
+            vg_url_file_path(cam->main_url, cfg->stream_media_dir, path, sizeof(path), &reason) < 0)
+            return vg_config_fail_value(ld, &p, "is not usable: %s", reason);
         p = path_key(&c, "sub_url");
         if (cam->sub_url && vg_url_validate(cam->sub_url, &reason) < 0)
+            return vg_config_fail_value(ld, &p, "is not usable: %s", reason);
+        if (cam->sub_url && strncasecmp(cam->sub_url, "file:", 5) == 0 &&
+            vg_url_file_path(cam->sub_url, cfg->stream_media_dir, path, sizeof(path), &reason) < 0)
             return vg_config_fail_value(ld, &p, "is not usable: %s", reason);
     }
     return 0;

@@ -82,6 +82,7 @@ static const cyaml_schema_field_t streams_fields[] = {
     STR("idle_timeout_s", OPT, struct y_streams, idle_timeout_s),
     STR("stall_timeout_s", OPT, struct y_streams, stall_timeout_s),
     STR("io_timeout_s", OPT, struct y_streams, io_timeout_s),
+    STR("media_dir", OPT, struct y_streams, media_dir),
     CYAML_FIELD_END,
 };
 

@@ -64,6 +64,7 @@ struct y_streams {
     char *idle_timeout_s;
     char *stall_timeout_s;
     char *io_timeout_s;
+    char *media_dir;
 };
 
 struct y_log {

@@ -1,14 +1,17 @@
 #include "core/url.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #define URL_MAX 2048
 
-static const char *const allowed_schemes[] = {"rtsp", "rtsps", "rtmp", "http", "https", "demo"};
+static const char *const allowed_schemes[] = {"rtsp",  "rtsps", "rtmp", "http",
+                                              "https", "file",  "demo"};
 
 /* Length of the scheme (letters before ':'), or 0 when there is none. */
 static size_t scheme_len(const char *url)
@@ -78,12 +81,19 @@ int vg_url_validate(const char *url, const char **ret_reason)
         }
     }
     if (!vg_url_scheme_allowed(url)) {
-        *ret_reason = "URL scheme must be rtsp, rtsps, rtmp, http, https or demo";
+        *ret_reason = "URL scheme must be rtsp, rtsps, rtmp, http, https, file or demo";
         return -EINVAL;
     }
     if (strncasecmp(url, "demo:", 5) == 0) {
         if (!url[5]) {
             *ret_reason = "demo URL needs a clip name, e.g. demo:1";
+            return -EINVAL;
+        }
+        return 0;
+    }
+    if (strncasecmp(url, "file:", 5) == 0) {
+        if (strncmp(url + 5, "///", 3) != 0) {
+            *ret_reason = "file URL must be file:///absolute/path";
             return -EINVAL;
         }
         return 0;
@@ -228,4 +238,42 @@ char *vg_url_with_credentials(const char *url, const char *user, const char *pas
     free(u);
     free(p);
     return out;
+}
+
+int vg_url_file_path(const char *url, const char *media_dir, char *out, size_t cap,
+                     const char **ret_reason)
+{
+    if (strncasecmp(url, "file://", 7) != 0 || url[7] != '/') {
+        *ret_reason = "file URL must be file:///absolute/path";
+        return -EINVAL;
+    }
+    if (!media_dir || !media_dir[0]) {
+        *ret_reason = "file URLs are off: set streams.media_dir";
+        return -EPERM;
+    }
+    char dir[PATH_MAX], path[PATH_MAX];
+    if (!realpath(media_dir, dir)) {
+        *ret_reason = "streams.media_dir does not exist";
+        return -ENOENT;
+    }
+    if (!realpath(url + 7, path)) {
+        *ret_reason = "no such file";
+        return -ENOENT;
+    }
+    size_t n = strlen(dir);
+    bool root = n == 1; /* media_dir "/" allows everything, as asked */
+    if (!root && (strncmp(path, dir, n) != 0 || path[n] != '/')) {
+        *ret_reason = "the file is outside streams.media_dir";
+        return -EPERM;
+    }
+    if (access(path, R_OK) < 0) {
+        *ret_reason = "the file is not readable";
+        return -EACCES;
+    }
+    if (strlen(path) >= cap) {
+        *ret_reason = "path too long";
+        return -E2BIG;
+    }
+    memcpy(out, path, strlen(path) + 1);
+    return 0;
 }

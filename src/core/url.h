@@ -7,7 +7,8 @@
 /* What a masked secret looks like in API output. */
 #define VG_MASK "********"
 
-/* URL schemes a camera may use: rtsp, rtsps, rtmp, http, https, demo. */
+/* URL schemes a camera may use: rtsp, rtsps, rtmp, http, https, file, demo.
+ * (Where file:// URLs may point is the sources' business: streams.media_dir.) */
 bool vg_url_scheme_allowed(const char *url);
 
 /* Checks a camera URL: allowed scheme, no control characters or spaces, length
@@ -29,6 +30,13 @@ char *vg_url_unmask(const char *in_url, const char *stored_url);
 /* The password inside the URL's userinfo as [*ret_start, *ret_start + *ret_len);
  * false when the URL has none. */
 bool vg_url_password(const char *url, const char **ret_start, size_t *ret_len);
+
+/* The file a file:///path URL names, checked to be inside media_dir (both
+ * resolved, symbolic links followed) and readable, as an absolute path in out.
+ * Returns 0, or a negative errno with a static reason (file URLs off because
+ * media_dir is NULL, no such file, outside media_dir, unreadable). */
+int vg_url_file_path(const char *url, const char *media_dir, char *out, size_t cap,
+                     const char **ret_reason);
 
 /* Percent-encodes s for use inside URL userinfo (RFC 3986 unreserved kept).
  * Caller frees; NULL on allocation failure. */

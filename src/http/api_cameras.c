@@ -1,7 +1,11 @@
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "app.h"
+#include "core/config.h"
+#include "core/url.h"
 #include "http/api.h"
 #include "http/auth.h"
 #include "http/bodies.h"
@@ -72,6 +76,16 @@ static bool apply_body(struct vg_req *req, bool create, struct vg_camera *cam, j
     struct vg_body b;
     vg_body_init(&b, *ret_obj);
     vg_camera_from_body(&b, create, cam);
+    /* File cameras only read inside the media directory. */
+    const char *urls[] = {cam->main_url, cam->sub_url}, *keys[] = {"main_url", "sub_url"};
+    for (int i = 0; i < 2 && !b.failed; i++) {
+        char path[PATH_MAX];
+        const char *reason;
+        if (urls[i] && strncasecmp(urls[i], "file:", 5) == 0 &&
+            vg_url_file_path(urls[i], req->app->cfg->stream_media_dir, path, sizeof(path),
+                             &reason) < 0)
+            vg_body_fail(&b, "field '%s': %s", keys[i], reason);
+    }
     if (b.failed) {
         vg_reply_error(req, 400, "bad_request", "%s", b.err);
         return false;

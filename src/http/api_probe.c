@@ -2,10 +2,14 @@
  * for up to the timeout, so it runs on a probe worker; the reply is made back
  * on the loop. Admins only: it makes the server connect where a user says. */
 #include <event2/http.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "app.h"
+#include "core/config.h"
 #include "core/url.h"
 #include "core/util.h"
 #include "core/workers.h"
@@ -134,6 +138,18 @@ void vg_api_cameras_probe(struct vg_req *req)
         vg_strlcpy(demo.video_profile, sizeof(demo.video_profile), "Constrained Baseline");
         vg_reply_json(req, 200, result_json(&demo));
         goto out;
+    }
+    /* A file is tested only where a camera could read it. */
+    char path[PATH_MAX + 8];
+    if (strncasecmp(url, "file:", 5) == 0) {
+        char real[PATH_MAX];
+        if (vg_url_file_path(url, req->app->cfg->stream_media_dir, real, sizeof(real), &reason) <
+            0) {
+            vg_reply_error(req, 400, "bad_request", "field 'url': %s", reason);
+            goto out;
+        }
+        snprintf(path, sizeof(path), "file:%s", real);
+        url = path;
     }
     j = calloc(1, sizeof(*j));
     if (!j || !(j->url = probe_url(req, url, user, pass, camera))) {

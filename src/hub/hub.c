@@ -147,6 +147,7 @@ static void start_source(struct entry *e)
         .timeout_ms = h->cfg.io_timeout_ms,
         .state_dir = h->state_dir,
         .dns = h->dns,
+        .media_dir = h->cfg.media_dir,
     };
     set_state(e, VG_STATE_STARTING, NULL);
     r = e->ops->start(h->base, &sc, e->stream, on_report, e, &e->source);

@@ -50,6 +50,7 @@ struct vg_hub_config {
     unsigned io_timeout_ms;    /* connect/read timeout of sources */
     unsigned backoff_min_ms, backoff_max_ms;
     const char *state_dir;
+    const char *media_dir; /* borrowed, outlives the hub: where file:// URLs may point */
     /* Returns 0 and fills origin, or -ENOENT (no such stream), -EACCES... */
     int (*resolve)(void *arg, const char *stream_id, struct vg_stream_origin *ret_origin);
     void *resolve_arg;

@@ -1,6 +1,7 @@
 /* Pull sources through libavformat: RTSP/RTSPS (TCP by default, UDP on request),
  * RTMP, HTTP(S) and files. One thread per source runs one session: connect,
  * read until an error or stop, report, exit. The hub decides about retrying.
+ * Files (only from streams.media_dir) play in real time and loop, like a camera.
  * The interrupt callback bounds every blocking call by the timeout and by stop,
  * so a dead camera never blocks shutdown or another stream. */
 #include <errno.h>
@@ -9,6 +10,7 @@
 #include <libavcodec/bsf.h>
 #include <libavformat/avformat.h>
 #include <libavutil/error.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -18,6 +20,7 @@
 #include <time.h>
 
 #include "core/clock.h"
+#include "core/url.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "media/ingest.h"
@@ -29,8 +32,8 @@
 
 struct vg_source {
     struct vg_stream *s;
-    char *url, *id;
-    bool udp;
+    char *url, *id, *media_dir;
+    bool udp, file;
     int64_t timeout_us;
 
     pthread_t thread;
@@ -69,6 +72,9 @@ struct session {
     AVRational video_tb, audio_tb;
     struct vg_restamp restamp[2];
     int64_t start_wall_us;
+    /* files: the monotonic time the media time pace_ts_us is due */
+    bool paced;
+    int64_t pace_mono_us, pace_ts_us;
 };
 
 static enum vg_codec video_codec(enum AVCodecID id)
@@ -97,6 +103,19 @@ static enum vg_codec audio_codec(enum AVCodecID id)
 static int open_input(struct session *ss, char *why, size_t whylen)
 {
     struct vg_source *src = ss->src;
+    /* A file is opened by its resolved path, only inside the media directory. */
+    char path[PATH_MAX + 8];
+    const char *target = src->url;
+    if (src->file) {
+        char real[PATH_MAX];
+        const char *reason = NULL;
+        if (vg_url_file_path(src->url, src->media_dir, real, sizeof(real), &reason) < 0) {
+            vg_strlcpy(why, whylen, reason);
+            return AVERROR(EINVAL);
+        }
+        snprintf(path, sizeof(path), "file:%s", real);
+        target = path;
+    }
     AVDictionary *opts = NULL;
     bool rtsp = strncasecmp(src->url, "rtsp", 4) == 0;
     if (rtsp) {
@@ -116,7 +135,7 @@ static int open_input(struct session *ss, char *why, size_t whylen)
     ss->fmt->max_analyze_duration = 1000000;
     ss->fmt->probesize = 1 << 20;
     atomic_store(&src->last_io_us, vg_mono_us());
-    int r = avformat_open_input(&ss->fmt, src->url, NULL, &opts);
+    int r = avformat_open_input(&ss->fmt, target, NULL, &opts);
     av_dict_free(&opts);
     if (r < 0)
         return r;
@@ -251,6 +270,39 @@ static int on_audio(struct session *ss, AVPacket *pkt)
     return 0;
 }
 
+/* Files play in real time: waits until the packet is due, in short sleeps so
+ * that stop is noticed. A gap of more than 5 s in the file is not waited out. */
+static void pace(struct session *ss, const AVPacket *pkt)
+{
+    int64_t ts = pkt->dts != AV_NOPTS_VALUE ? pkt->dts : pkt->pts;
+    if (ts == AV_NOPTS_VALUE)
+        return;
+    int64_t us = av_rescale_q(ts, ss->fmt->streams[pkt->stream_index]->time_base, AV_TIME_BASE_Q);
+    int64_t now = vg_mono_us();
+    int64_t due = ss->pace_mono_us + (us - ss->pace_ts_us);
+    if (!ss->paced || due > now + 5000000 || due < now - 5000000) {
+        ss->paced = true;
+        ss->pace_mono_us = now;
+        ss->pace_ts_us = us;
+        return;
+    }
+    while (now < due && !atomic_load(&ss->src->stop)) {
+        int64_t wait = due - now < 50000 ? due - now : 50000;
+        nanosleep(&(struct timespec){.tv_nsec = (long)wait * 1000}, NULL);
+        now = vg_mono_us();
+    }
+}
+
+/* At the end of a file: back to its start. The timestamps jump back, which
+ * restamping turns into time moving on. */
+static int rewind_file(struct session *ss)
+{
+    ss->paced = false;
+    if (ss->bsf)
+        av_bsf_flush(ss->bsf);
+    return av_seek_frame(ss->fmt, -1, 0, AVSEEK_FLAG_BACKWARD);
+}
+
 static int read_loop(struct session *ss)
 {
     AVPacket *pkt = av_packet_alloc();
@@ -261,8 +313,16 @@ static int read_loop(struct session *ss)
     while (!atomic_load(&ss->src->stop)) {
         atomic_store(&ss->src->last_io_us, vg_mono_us());
         r = av_read_frame(ss->fmt, pkt);
+        if (r == AVERROR_EOF && ss->src->file && connected) {
+            r = rewind_file(ss);
+            if (r < 0)
+                break;
+            continue;
+        }
         if (r < 0)
             break;
+        if (ss->src->file)
+            pace(ss, pkt);
         if (pkt->stream_index == ss->video_idx && ss->bsf) {
             r = av_bsf_send_packet(ss->bsf, pkt);
             while (r >= 0 && (r = av_bsf_receive_packet(ss->bsf, pkt)) == 0) {
@@ -327,6 +387,7 @@ static void lavf_stop(struct vg_source *src)
     vg_source_reporter_done(&src->reporter);
     free(src->url);
     free(src->id);
+    free(src->media_dir);
     free(src);
 }
 
@@ -341,9 +402,11 @@ static int lavf_start(struct event_base *base, const struct vg_source_config *cf
     src->url = strdup(cfg->url);
     src->id = strdup(cfg->stream_id);
     src->udp = cfg->udp;
+    src->file = strncasecmp(cfg->url, "file:", 5) == 0;
+    src->media_dir = cfg->media_dir ? strdup(cfg->media_dir) : NULL;
     src->timeout_us = (int64_t)(cfg->timeout_ms ? cfg->timeout_ms : 5000) * 1000;
     int r = vg_source_reporter_init(&src->reporter, base, report, arg);
-    if (r < 0 || !src->url || !src->id) {
+    if (r < 0 || !src->url || !src->id || (cfg->media_dir && !src->media_dir)) {
         lavf_stop(src);
         return -ENOMEM;
     }

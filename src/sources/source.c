@@ -11,8 +11,9 @@ const struct vg_source_ops *vg_source_for_url(const char *url, bool udp)
         const char *prefix;
         const struct vg_source_ops *ops;
     } kinds[] = {
-        {"demo:", &vg_source_demo},   {"rtsp://", &vg_source_lavf}, {"rtsps://", &vg_source_lavf},
-        {"rtmp://", &vg_source_lavf}, {"http://", &vg_source_lavf}, {"https://", &vg_source_lavf},
+        {"demo:", &vg_source_demo},    {"rtsp://", &vg_source_lavf}, {"rtsps://", &vg_source_lavf},
+        {"rtmp://", &vg_source_lavf},  {"http://", &vg_source_lavf}, {"https://", &vg_source_lavf},
+        {"file:///", &vg_source_lavf},
     };
     for (size_t i = 0; url && i < sizeof(kinds) / sizeof(kinds[0]); i++) {
         size_t n = 0;

@@ -29,6 +29,7 @@ struct vg_source_config {
     unsigned timeout_ms;    /* connect and read timeout */
     const char *state_dir;  /* where generated media (demo clips) lives */
     struct evdns_base *dns; /* the loop's resolver, for sources on the loop */
+    const char *media_dir;  /* where file:// URLs may point; NULL: nowhere */
 };
 
 struct vg_source_ops {
@@ -41,7 +42,7 @@ struct vg_source_ops {
 };
 
 extern const struct vg_source_ops vg_source_rtsp; /* rtsp over TCP, on the loop */
-extern const struct vg_source_ops vg_source_lavf; /* rtsp over UDP, rtsps, rtmp, http(s) */
+extern const struct vg_source_ops vg_source_lavf; /* rtsp over UDP, rtsps, rtmp, http(s), file */
 extern const struct vg_source_ops vg_source_demo; /* demo:N */
 
 /* The source kind for a URL (udp: RTSP over UDP was asked for), or NULL. */

@@ -587,11 +587,11 @@ Test(config, test_config_rejects_camera_id_that_is_not_a_slug)
                       "letters, digits and '-', not starting or ending with '-'");
 }
 
-Test(config, test_config_rejects_file_url_for_camera)
+Test(config, test_config_rejects_file_url_without_media_dir)
 {
     expect_file_error("bad_url_scheme.yaml",
-                      ":3:15: cameras[0].main_url is not usable: URL scheme must be rtsp, rtsps, "
-                      "rtmp, http, https or demo");
+                      ":3:15: cameras[0].main_url is not usable: file URLs are off: set "
+                      "streams.media_dir");
 }
 
 Test(config, test_config_error_never_quotes_a_camera_url)

@@ -1,5 +1,7 @@
 /* Camera URL checks: scheme allow-list, validation, credential masking. */
 #include <criterion/criterion.h>
+#include <unistd.h>
+#include <limits.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +51,7 @@ Test(url, scheme_allow_list_accepts_camera_protocols)
     cr_expect(vg_url_scheme_allowed("http://h/x"));
     cr_expect(vg_url_scheme_allowed("https://h/x"));
     cr_expect(vg_url_scheme_allowed("demo:1"));
+    cr_expect(vg_url_scheme_allowed("file:///srv/media/a.mp4"));
 }
 
 Test(url, scheme_allow_list_ignores_case)
@@ -60,7 +63,6 @@ Test(url, scheme_allow_list_ignores_case)
 
 Test(url, scheme_allow_list_refuses_other_protocols)
 {
-    cr_expect_not(vg_url_scheme_allowed("file:///etc/passwd"));
     cr_expect_not(vg_url_scheme_allowed("javascript:alert(1)"));
     cr_expect_not(vg_url_scheme_allowed("gopher://h/x"));
     cr_expect_not(vg_url_scheme_allowed("ftp://h/x"));
@@ -103,7 +105,8 @@ Test(url, validate_accepts_ordinary_camera_urls)
 
 Test(url, validate_refuses_disallowed_schemes_with_a_reason)
 {
-    expect_invalid("file:///etc/passwd", "scheme");
+    expect_invalid("file:relative/x.mp4", "file URL");
+    expect_invalid("file://host/x.mp4", "file URL");
     expect_invalid("javascript:alert(1)", "scheme");
     expect_invalid("gopher://h/x", "scheme");
     expect_invalid("ftp://h/x", "scheme");
@@ -356,4 +359,66 @@ Test(url, encoded_credentials_make_a_valid_maskable_url)
     expect_mask(url, "rtsp://ad%20min:" VG_MASK "@10.0.0.5/x");
     free(user);
     free(pass);
+}
+
+/* ---- file URLs ---- */
+
+static char media[64], outside[64];
+
+static void make_media(void)
+{
+    snprintf(media, sizeof(media), "/tmp/vg-url-media-XXXXXX");
+    cr_assert_not_null(mkdtemp(media));
+    snprintf(outside, sizeof(outside), "/tmp/vg-url-out-XXXXXX");
+    cr_assert_not_null(mkdtemp(outside));
+    char p[160];
+    snprintf(p, sizeof(p), "%s/clip.mp4", media);
+    FILE *f = fopen(p, "w");
+    cr_assert_not_null(f);
+    fclose(f);
+    snprintf(p, sizeof(p), "%s/secret", outside);
+    f = fopen(p, "w");
+    cr_assert_not_null(f);
+    fclose(f);
+    char target[160];
+    snprintf(target, sizeof(target), "%s/secret", outside);
+    snprintf(p, sizeof(p), "%s/link", media);
+    cr_assert_eq(symlink(target, p), 0);
+}
+
+static void remove_media(void)
+{
+    char cmd[200];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", media, outside);
+    cr_expect_eq(system(cmd), 0);
+}
+
+static int file_path(const char *fmt, const char *dir, char *out, const char **reason)
+{
+    char url[256];
+    snprintf(url, sizeof(url), fmt, media);
+    return vg_url_file_path(url, dir, out, PATH_MAX, reason);
+}
+
+Test(url, file_path_resolves_files_inside_the_media_dir, .init = make_media, .fini = remove_media)
+{
+    char out[PATH_MAX];
+    const char *reason = NULL;
+    cr_assert_eq(file_path("file://%s/clip.mp4", media, out, &reason), 0, "%s", reason);
+    cr_expect(strncmp(out, media, strlen(media)) == 0);
+    cr_assert_eq(file_path("file://%s/./sub/../clip.mp4", media, out, &reason), -ENOENT);
+}
+
+Test(url, file_path_refuses_escapes_and_missing_config, .init = make_media, .fini = remove_media)
+{
+    char out[PATH_MAX];
+    const char *reason = NULL;
+    cr_expect_eq(file_path("file://%s/clip.mp4", NULL, out, &reason), -EPERM);
+    cr_expect(strstr(reason, "media_dir") != NULL, "%s", reason);
+    cr_expect_eq(file_path("file://%s/../../etc/passwd", media, out, &reason), -EPERM);
+    cr_expect_eq(file_path("file://%s/link", media, out, &reason), -EPERM); /* symlink out */
+    cr_expect_str_eq(reason, "the file is outside streams.media_dir");
+    cr_expect_eq(file_path("file://%s/none.mp4", media, out, &reason), -ENOENT);
+    cr_expect_eq(file_path("file://%s", media, out, &reason), -EPERM); /* the dir itself */
+    cr_expect_eq(vg_url_file_path("rtsp://h/x", media, out, PATH_MAX, &reason), -EINVAL);
 }

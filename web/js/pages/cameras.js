@@ -156,7 +156,7 @@ function cameraForm(cam, { onCancel, onSaved }) {
             field('ID', id, editing ? 'The id cannot be changed.' : 'Optional: made from the name. Lowercase letters, digits and dashes.'),
             field('Name', name),
             field('Zone', zone),
-            field('Main URL', mainUrl, 'rtsp, rtsps, rtmp, http, https or demo (e.g. demo:1)'),
+            field('Main URL', mainUrl, 'rtsp, rtsps, rtmp, http, https, file:///… (inside the media directory) or demo (e.g. demo:1)'),
             field('Sub URL', subUrl, 'Lower-resolution stream for small tiles'),
             field('Username', username),
             field('Password', password, editing ? 'Leave empty to keep the stored password.' : null),
