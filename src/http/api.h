@@ -48,6 +48,7 @@ void vg_api_streams_mse(struct vg_req *req);
 void vg_api_streams_hls(struct vg_req *req);
 void vg_api_streams_snapshot(struct vg_req *req);
 void vg_api_streams_mjpeg(struct vg_req *req);
+void vg_api_webrtc_config(struct vg_req *req);
 void vg_api_events(struct vg_req *req);
 
 /* Status of a stream as JSON (new reference). */

@@ -45,6 +45,7 @@ const struct vg_route vg_routes[] = {
     R(GET, "/api/streams/{id}/hls/{file}", USER, vg_api_streams_hls),
     R(GET, "/api/streams/{id}/snapshot.jpg", USER, vg_api_streams_snapshot),
     R(GET, "/api/streams/{id}/mjpeg", USER, vg_api_streams_mjpeg),
+    R(GET, "/api/webrtc/config", USER, vg_api_webrtc_config),
     R(GET, "/api/events", USER, vg_api_events),
 
     {.pattern = NULL},

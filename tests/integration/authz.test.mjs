@@ -184,6 +184,7 @@ describe('access matrix against the running server', () => {
     'GET /api/streams/{id}/snapshot.jpg': async () => ({ params: { id: 'mx-cam' } }),
     'GET /api/streams/{id}/mjpeg': async () => ({ params: { id: 'mx-cam' }, headersOnly: true }),
     'GET /api/events': async () => ({ headersOnly: true }),
+    'GET /api/webrtc/config': async () => ({}),
   };
 
   function expectation(access, role) {
