@@ -20,6 +20,7 @@
 #include "core/workers.h"
 #include "http/events.h"
 #include "hub/hub.h"
+#include "webrtc/webrtc.h"
 #include "outputs/hls.h"
 #include "outputs/mjpeg.h"
 #include "outputs/snapshot.h"
@@ -225,6 +226,28 @@ static int start_hub(struct vg_app *app)
     return r;
 }
 
+/* WebRTC is an extra: when its ports are taken the daemon still serves MSE,
+ * HLS and everything else, and WHEP answers 503 saying why. */
+static void start_webrtc(struct vg_app *app)
+{
+    const struct vg_config *cfg = app->cfg;
+    struct vg_webrtc_config wc = {
+        .udp_port = cfg->webrtc_udp_port,
+        .tcp_port = cfg->webrtc_tcp_port,
+        .addresses = cfg->webrtc_addresses,
+        .n_addresses = cfg->webrtc_addresses_count,
+        .consent_timeout_ms = cfg->webrtc_consent_timeout_s * 1000,
+    };
+    int r = vg_webrtc_new(app->base, app->hub, &wc, &app->webrtc);
+    if (r < 0)
+        vg_log_write(VG_LOG_ERROR, "webrtc", NULL,
+                     "WebRTC is off: cannot use UDP/TCP port %u/%u: %s", cfg->webrtc_udp_port,
+                     cfg->webrtc_tcp_port, strerror(-r));
+    else
+        vg_info("webrtc", "WebRTC on UDP and TCP port %u/%u", cfg->webrtc_udp_port,
+                cfg->webrtc_tcp_port);
+}
+
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
     (void)what;
@@ -334,6 +357,7 @@ int vg_app_init(struct vg_app *app, struct vg_config *cfg, unsigned demo_cameras
         r = vg_mjpeg_new(app->base, app->hub, app->media_workers, &app->mjpeg);
     if (r < 0)
         return r;
+    start_webrtc(app);
     return vg_http_start(app, &app->http);
 }
 
@@ -358,6 +382,8 @@ void vg_app_done(struct vg_app *app)
     app->events = vg_events_free(app->events);
     app->hls = vg_hls_free(app->hls);
     app->http = vg_http_free(app->http);
+    vg_webrtc_free(app->webrtc);
+    app->webrtc = NULL;
     app->hub = vg_hub_free(app->hub);
     if (app->sig_int)
         event_free(app->sig_int);

@@ -18,6 +18,7 @@ struct vg_events;
 struct vg_hls;
 struct vg_snapshots;
 struct vg_mjpeg;
+struct vg_webrtc;
 
 struct vg_app {
     struct vg_config *cfg; /* owned */
@@ -35,6 +36,7 @@ struct vg_app {
     struct vg_hls *hls;             /* LL-HLS packagers; made on the first request */
     struct vg_snapshots *snapshots; /* JPEG snapshots and their cache */
     struct vg_mjpeg *mjpeg;         /* MJPEG producers and viewers */
+    struct vg_webrtc *webrtc;       /* WebRTC sessions; NULL when its ports were taken */
     unsigned demo_cameras;
 
     struct event *sig_int, *sig_term, *watchdog, *housekeeping;

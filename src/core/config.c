@@ -51,6 +51,8 @@ static const struct rule auth_rules[] = {
 static const struct rule webrtc_rules[] = {
     RULE("udp_port", K_UINT, struct y_webrtc, udp_port, C, webrtc_udp_port, 1, 65535),
     RULE("tcp_port", K_UINT, struct y_webrtc, tcp_port, C, webrtc_tcp_port, 1, 65535),
+    RULE("consent_timeout_s", K_UINT, struct y_webrtc, consent_timeout_s, C,
+         webrtc_consent_timeout_s, 1, 3600),
     RULE("stun_server", K_OPT_STR, struct y_webrtc, stun_server, C, webrtc_stun_server, 0, 0),
 };
 
@@ -249,6 +251,7 @@ struct vg_config *vg_config_new_defaults(void)
     cfg->lockout_duration_s = 300;
     cfg->webrtc_udp_port = 8555;
     cfg->webrtc_tcp_port = 8555;
+    cfg->webrtc_consent_timeout_s = 30;
     cfg->mqtt_port = 1883;
     cfg->min_free_percent = 5;
     cfg->segment_seconds = 60;

@@ -54,6 +54,7 @@ struct vg_config {
     /* webrtc */
     uint16_t webrtc_udp_port;
     uint16_t webrtc_tcp_port;
+    uint32_t webrtc_consent_timeout_s; /* a silent browser's session ends after this */
     char **webrtc_addresses;
     unsigned webrtc_addresses_count;
     char *webrtc_stun_server; /* for discovering a public address */

@@ -60,6 +60,7 @@ static const cyaml_schema_value_t ice_entry = {
 static const cyaml_schema_field_t webrtc_fields[] = {
     STR("udp_port", OPT, struct y_webrtc, udp_port),
     STR("tcp_port", OPT, struct y_webrtc, tcp_port),
+    STR("consent_timeout_s", OPT, struct y_webrtc, consent_timeout_s),
     CYAML_FIELD_SEQUENCE("addresses", OPT_NULL, struct y_webrtc, addresses, &string_entry, 0,
                          LIST_MAX),
     STR("stun_server", OPT, struct y_webrtc, stun_server),

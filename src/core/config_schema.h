@@ -37,6 +37,7 @@ struct y_auth {
 struct y_webrtc {
     char *udp_port;
     char *tcp_port;
+    char *consent_timeout_s;
     char **addresses;
     unsigned addresses_count;
     char *stun_server;

@@ -49,6 +49,9 @@ void vg_api_streams_hls(struct vg_req *req);
 void vg_api_streams_snapshot(struct vg_req *req);
 void vg_api_streams_mjpeg(struct vg_req *req);
 void vg_api_webrtc_config(struct vg_req *req);
+void vg_api_webrtc_sessions(struct vg_req *req);
+void vg_api_streams_whep(struct vg_req *req);
+void vg_api_streams_whep_delete(struct vg_req *req);
 void vg_api_events(struct vg_req *req);
 
 /* Status of a stream as JSON (new reference). */

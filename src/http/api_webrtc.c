@@ -1,5 +1,5 @@
-/* GET /api/webrtc/config: the ICE servers a browser gives its RTCPeerConnection
- * (STUN for a public address, TURN with credentials to relay when direct paths
+/* WebRTC housekeeping routes. GET /api/webrtc/config: the ICE servers a browser gives its
+ * RTCPeerConnection (STUN for a public address, TURN with credentials to relay when direct paths
  * fail), in the shape of RTCConfiguration.iceServers. */
 #include <jansson.h>
 
@@ -7,6 +7,26 @@
 #include "core/config.h"
 #include "http/api.h"
 #include "http/reply.h"
+#include "webrtc/webrtc.h"
+
+static void add_session(void *arg, const struct vg_webrtc_session_info *s)
+{
+    json_array_append_new(arg,
+                          json_pack("{s:s,s:s,s:s,s:b,s:I,s:I,s:I}", "id", s->id, "stream",
+                                    s->stream_id, "transport", s->transport, "connected",
+                                    s->connected, "packets_sent", (json_int_t)s->packets_sent,
+                                    "nacks", (json_int_t)s->nacks, "plis", (json_int_t)s->plis));
+}
+
+/* GET /api/webrtc/sessions: every open session (admins), to see who watches
+ * over WebRTC and that ended sessions are gone. */
+void vg_api_webrtc_sessions(struct vg_req *req)
+{
+    json_t *list = json_array();
+    vg_webrtc_each(req->app->webrtc, add_session, list);
+    vg_reply_json(req, 200,
+                  json_pack("{s:b,s:o}", "enabled", req->app->webrtc != NULL, "sessions", list));
+}
 
 void vg_api_webrtc_config(struct vg_req *req)
 {

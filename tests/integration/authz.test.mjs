@@ -13,6 +13,7 @@ import { responseSchema, validate } from '../lib/schema.mjs';
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
 const ACCESS = ['public', 'user', 'admin'];
 
+const WHEP_OFFER = fs.readFileSync(path.join(REPO_ROOT, 'tests', 'unit', 'webrtc', 'data', 'whep-video.sdp'), 'utf8');
 const doc = YAML.parse(fs.readFileSync(path.join(REPO_ROOT, 'docs', 'openapi.yaml'), 'utf8'));
 const ops = [];
 for (const [p, item] of Object.entries(doc.paths)) {
@@ -185,6 +186,18 @@ describe('access matrix against the running server', () => {
     'GET /api/streams/{id}/mjpeg': async () => ({ params: { id: 'mx-cam' }, headersOnly: true }),
     'GET /api/events': async () => ({ headersOnly: true }),
     'GET /api/webrtc/config': async () => ({}),
+    'GET /api/webrtc/sessions': async () => ({}),
+    // A Chromium offer recorded on this machine (tests/unit/webrtc/data).
+    'POST /api/streams/{id}/whep': async () => ({
+      params: { id: 'mx-cam' }, raw: WHEP_OFFER, headers: { 'Content-Type': 'application/sdp' },
+    }),
+    // Each caller ends a session the admin just opened.
+    'DELETE /api/streams/{id}/whep/{session}': async () => {
+      const res = await admin.request('POST', '/api/streams/mx-cam/whep',
+        { raw: WHEP_OFFER, headers: { 'Content-Type': 'application/sdp' } });
+      assertStatus(res, 201);
+      return { params: { id: 'mx-cam', session: res.headers.get('location').split('/').pop() } };
+    },
   };
 
   function expectation(access, role) {
@@ -224,7 +237,9 @@ describe('access matrix against the running server', () => {
         const p = o.path.replace(/\{([^}]+)\}/g, (_, n) => encodeURIComponent(String(prep.params?.[n])));
         const client = prep.client ?? caller.client;
         const bearer = 'bearer' in prep ? prep.bearer : caller.bearer;
-        const res = await client.request(o.method, p, { body: prep.body, bearer, headersOnly: prep.headersOnly });
+        const res = await client.request(o.method, p, {
+          body: prep.body, raw: prep.raw, headers: prep.headers, bearer, headersOnly: prep.headersOnly,
+        });
         const want = expectation(o.access, caller.role);
         const ok = want === '2xx' ? res.status >= 200 && res.status < 300 : res.status === want;
         if (!ok) {

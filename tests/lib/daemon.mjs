@@ -118,6 +118,11 @@ export async function startDaemon({
   const exe = vigilBin(bin);
   const stateDir = await makeTempDir('vigil-state-');
   let configPath = null;
+  // Daemons of parallel tests must not fight over the WebRTC ports (8555).
+  if (config === undefined || (config !== null && !/^webrtc:/m.test(config))) {
+    const webrtc = `webrtc:\n  udp_port: ${await freePort()}\n  tcp_port: ${await freePort()}\n`;
+    config = config === undefined ? webrtc : `${config}${config.endsWith('\n') ? '' : '\n'}${webrtc}`;
+  }
   if (config !== undefined && config !== null) {
     const cdir = await makeTempDir('vigil-conf-');
     configPath = path.join(cdir, 'vigil.yaml');

@@ -1,0 +1,77 @@
+// WHEP signalling errors: every bad request gets a clear JSON error, and an
+// H.265 camera (which Chromium's WebRTC here does not take) is refused with
+// unsupported_codec so the page falls back to MSE.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+
+import { REPO_ROOT, startDaemon } from '../lib/daemon.mjs';
+import { adminClient, assertError, createCamera, viewer } from '../lib/helpers.mjs';
+import { startCamsim, stopDaemonCleanly } from '../lib/camsim.mjs';
+
+const OFFER = fs.readFileSync(path.join(REPO_ROOT, 'tests', 'unit', 'webrtc', 'data', 'whep-video.sdp'), 'utf8');
+const SDP = { 'Content-Type': 'application/sdp' };
+
+describe('WHEP', () => {
+  let d;
+  let admin;
+
+  before(async () => {
+    d = await startDaemon({ args: ['--demo', '1'] });
+    admin = await adminClient(d);
+  });
+  after(async () => {
+    if (d) await stopDaemonCleanly(d);
+  });
+
+  const post = (id, raw, headers = SDP, client = admin) =>
+    client.request('POST', `/api/streams/${id}/whep`, { raw, headers });
+
+  it('answers an offer with ICE-lite, DTLS and the offered H.264 payload type', async () => {
+    const res = await post('demo-1', OFFER);
+    assert.equal(res.status, 201, res.text);
+    assert.equal(res.headers.get('content-type'), 'application/sdp');
+    assert.match(res.headers.get('location'), /^\/api\/streams\/demo-1\/whep\/[0-9a-f]{32}$/);
+    assert.match(res.text, /^a=ice-lite\r$/m);
+    assert.match(res.text, /^a=fingerprint:sha-256 ([0-9A-F]{2}:){31}[0-9A-F]{2}\r$/m);
+    assert.match(res.text, /^a=setup:passive\r$/m);
+    assert.match(res.text, /^a=sendonly\r$/m);
+    assert.match(res.text, /^a=candidate:\S+ 1 udp \d+ \S+ \d+ typ host\r$/m);
+    assert.match(res.text, /^a=candidate:\S+ 1 tcp \d+ \S+ \d+ typ host tcptype passive\r$/m);
+    const pt = res.text.match(/^m=video 9 UDP\/TLS\/RTP\/SAVPF (\d+)\r$/m)?.[1];
+    assert.ok(pt, res.text);
+    assert.match(OFFER, new RegExp(`^a=fmtp:${pt} .*packetization-mode=1`, 'm'));
+    assert.equal((await admin.request('DELETE', res.headers.get('location'))).status, 200);
+  });
+
+  it('says what is wrong with a bad request', async () => {
+    assertError(await post('demo-1', OFFER, { 'Content-Type': 'application/json' }), 415, 'unsupported_media_type');
+    assertError(await post('demo-1', ''), 400, 'bad_request');
+    assertError(await post('demo-1', 'x'.repeat(70000)), 413, 'payload_too_large');
+    const noFingerprint = OFFER.replace(/^a=fingerprint:.*\r?\n/gm, '');
+    const res = await post('demo-1', noFingerprint);
+    assertError(res, 400, 'bad_request');
+    assert.match(res.json.error.message, /fingerprint/);
+    assertError(await post('demo-1', 'v=0\r\ngarbage\r\n'), 400, 'bad_request');
+    assertError(await post('no-such-camera', OFFER), 404, 'not_found');
+    assertError(await admin.request('DELETE', `/api/streams/demo-1/whep/${'0'.repeat(32)}`), 404, 'not_found');
+  });
+
+  it('hides cameras a viewer may not see', async () => {
+    await createCamera(admin, { id: 'hidden-cam', name: 'Hidden', main_url: 'demo:2' });
+    const { client } = await viewer(d, admin, { cameras: ['demo-1'] });
+    assertError(await post('hidden-cam', OFFER, SDP, client), 404, 'not_found');
+    const ok = await post('demo-1', OFFER, SDP, client);
+    assert.equal(ok.status, 201, ok.text);
+  });
+
+  it('refuses an H.265 camera the browser cannot take, with unsupported_codec', async (t) => {
+    const sim = await startCamsim();
+    t.after(() => sim.stop());
+    await createCamera(admin, { id: 'hevc', name: 'HEVC', main_url: sim.url('/h265') });
+    const res = await post('hevc', OFFER);
+    assertError(res, 400, 'unsupported_codec');
+    assert.match(res.json.error.message, /H\.265|HEVC/i);
+  });
+});
