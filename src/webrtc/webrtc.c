@@ -28,6 +28,7 @@
 #define HISTORY 1024           /* sent packets remembered for NACKs, per session */
 #define PLI_INTERVAL_US 500000 /* at most one restart at a keyframe per this */
 #define MAX_CANDIDATES 8
+#define SR_INTERVAL_S 1 /* sender reports: lip sync and RTT for the browser */
 
 struct feed_ref {
     char *stream_id;
@@ -46,10 +47,21 @@ struct vg_webrtc_session {
     struct vg_dtls *dtls;
     struct vg_srtp *srtp;
     struct vg_reader *reader;
-    struct event *dtls_timer, *close_ev;
+    struct event *dtls_timer, *close_ev, *sr_timer;
     uint8_t pt;
     uint32_t ssrc;
     uint16_t seq;
+    /* audio (G.711 as it comes: one frame, one packet) */
+    struct vg_rtp_packer audio;
+    bool has_audio;
+    /* per track (VG_TRACK_VIDEO, VG_TRACK_AUDIO): for sender reports, the
+     * last frame sent, its RTP time and when the source got it */
+    struct {
+        bool sent;
+        uint32_t rtp_ts, clock;
+        int64_t received_us;
+        uint32_t packets, octets;
+    } sr[2];
     int64_t last_pli_us;
     uint64_t packets_sent, nacks, plis;
     bool closing;
@@ -86,6 +98,16 @@ static void session_close(struct vg_webrtc_session *s, const char *why)
     event_active(s->close_ev, EV_READ, 0);
 }
 
+static void count_sent(struct vg_webrtc_session *s, enum vg_track t, const struct vg_frame *f,
+                       uint32_t rtp_ts, uint32_t packets, size_t payload)
+{
+    s->sr[t].sent = true;
+    s->sr[t].rtp_ts = rtp_ts;
+    s->sr[t].received_us = f->received_us;
+    s->sr[t].packets += packets;
+    s->sr[t].octets += (uint32_t)payload;
+}
+
 static void send_packet(struct vg_webrtc_session *s, const uint8_t *pkt, size_t len, uint16_t seq)
 {
     _Alignas(8) uint8_t buf[VG_RTP_PACKET_MAX + VG_SRTP_MAX_TRAILER];
@@ -111,6 +133,58 @@ static void send_frame(struct vg_webrtc_session *s, struct vg_frame *f)
         s->history[seq % HISTORY].used = true;
         send_packet(s, pk.data + start, pk.ends[i] - start, seq);
     }
+    count_sent(s, VG_TRACK_VIDEO, f, (uint32_t)f->pts, pk.n,
+               pk.n ? pk.ends[pk.n - 1] - 12 * pk.n : 0);
+}
+
+static int send_audio_packet(void *arg, const uint8_t *pkt, size_t len, bool marker)
+{
+    (void)marker;
+    struct vg_webrtc_session *s = arg;
+    _Alignas(8) uint8_t buf[VG_RTP_PACKET_MAX + VG_SRTP_MAX_TRAILER];
+    memcpy(buf, pkt, len);
+    size_t n = len;
+    if (vg_srtp_protect(s->srtp, buf, &n, sizeof(buf)) == 0 &&
+        vg_ice_send(s->w->ice, &s->ice, buf, n) == 0)
+        s->packets_sent++;
+    return 0;
+}
+
+static void send_audio(struct vg_webrtc_session *s, struct vg_frame *f)
+{
+    uint32_t ts = (uint32_t)f->pts;
+    int n = vg_rtp_pack_frame(&s->audio, f->data, f->len, true, NULL, ts, send_audio_packet, s);
+    if (n > 0)
+        count_sent(s, VG_TRACK_AUDIO, f, ts, (uint32_t)n, f->len);
+}
+
+/* Sender reports tie each track's RTP clock to wall time, so the browser
+ * can line sound up with pictures (and measure the round trip). */
+static void on_sr_timer(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct vg_webrtc_session *s = arg;
+    if (!s->srtp || s->closing)
+        return;
+    int64_t now = vg_wall_us();
+    for (int t = 0; t < 2; t++) {
+        if (!s->sr[t].sent)
+            continue;
+        struct vg_rtcp_sender_info si = {
+            .ntp = vg_rtcp_ntp_from_us(now),
+            .rtp_ts = s->sr[t].rtp_ts +
+                      (uint32_t)((now - s->sr[t].received_us) * (int64_t)s->sr[t].clock / 1000000),
+            .packets = s->sr[t].packets,
+            .octets = s->sr[t].octets,
+        };
+        _Alignas(8) uint8_t buf[VG_RTCP_SR_LEN + VG_SRTP_MAX_TRAILER];
+        size_t n = 0;
+        uint32_t ssrc = t == VG_TRACK_VIDEO ? s->ssrc : s->audio.ssrc;
+        if (vg_rtcp_build_sr(ssrc, &si, buf, VG_RTCP_SR_LEN, &n) == 0 &&
+            vg_srtp_protect_rtcp(s->srtp, buf, &n, sizeof(buf)) == 0)
+            vg_ice_send(s->w->ice, &s->ice, buf, n);
+    }
 }
 
 static void on_frames(void *arg)
@@ -120,6 +194,8 @@ static void on_frames(void *arg)
     while (!s->closing && vg_reader_next(s->reader, &f) == 1) {
         if (f->track == VG_TRACK_VIDEO)
             send_frame(s, f);
+        else if (s->has_audio)
+            send_audio(s, f);
         vg_frame_unref(&f);
     }
 }
@@ -207,8 +283,11 @@ static void on_dtls(struct vg_webrtc_session *s, const uint8_t *data, size_t len
         return;
     struct vg_srtp_keys keys;
     if (vg_dtls_srtp_keys(s->dtls, &keys) < 0 || vg_srtp_new(&keys, &s->srtp) < 0 ||
-        start_reader(s) < 0)
+        start_reader(s) < 0) {
         session_close(s, "cannot set up SRTP");
+        return;
+    }
+    event_add(s->sr_timer, &(struct timeval){.tv_sec = SR_INTERVAL_S});
 }
 
 static void on_ice_packet(struct vg_ice_peer *p, uint8_t *data, size_t len)
@@ -305,6 +384,8 @@ static void session_free(struct vg_webrtc_session *s)
         event_free(s->dtls_timer);
     if (s->close_ev)
         event_free(s->close_ev);
+    if (s->sr_timer)
+        event_free(s->sr_timer);
     free(s->stream_id);
     sodium_memzero(s->ice.pwd, sizeof(s->ice.pwd));
     free(s);
@@ -430,7 +511,8 @@ int vg_webrtc_whep(struct vg_webrtc *w, const char *stream_id, const char *offer
     s->stream_id = strdup(stream_id);
     s->close_ev = event_new(w->base, -1, 0, on_close, s);
     s->dtls_timer = event_new(w->base, -1, 0, on_dtls_timer, s);
-    if (!s->stream_id || !s->close_ev || !s->dtls_timer)
+    s->sr_timer = event_new(w->base, -1, EV_PERSIST, on_sr_timer, s);
+    if (!s->stream_id || !s->close_ev || !s->dtls_timer || !s->sr_timer)
         goto fail;
     r = vg_hub_acquire(w->hub, stream_id, &s->stream);
     if (r < 0) {
@@ -463,7 +545,11 @@ int vg_webrtc_whep(struct vg_webrtc *w, const char *stream_id, const char *offer
     struct vg_sdp_answer_params ap = {
         .dir = VG_SDP_ANSWER_WHEP,
         .video = params->video.codec,
-        .audio = VG_CODEC_NONE, /* video only for now: audio needs its own feed */
+        /* G.711 goes as it comes; AAC needs a transcode to Opus (not yet). */
+        .audio = params->audio.codec == VG_CODEC_PCMA || params->audio.codec == VG_CODEC_PCMU
+                     ? params->audio.codec
+                     : VG_CODEC_NONE,
+        .audio_ssrc = randombytes_random() | 1,
         .ice_ufrag = s->ice.ufrag,
         .ice_pwd = s->ice.pwd,
         .fingerprint = w->cert.fingerprint,
@@ -485,6 +571,14 @@ int vg_webrtc_whep(struct vg_webrtc *w, const char *stream_id, const char *offer
         goto fail;
     }
     s->pt = (uint8_t)neg->media[neg->video].pt;
+    s->sr[VG_TRACK_VIDEO].clock = 90000;
+    if (neg->audio >= 0) {
+        const struct vg_sdp_answer_media *am = &neg->media[neg->audio];
+        s->has_audio =
+            vg_rtp_packer_init(&s->audio, am->codec, (uint8_t)am->pt, ap.audio_ssrc,
+                               (uint16_t)randombytes_random(), VG_RTP_PAYLOAD_DEFAULT) == 0;
+        s->sr[VG_TRACK_AUDIO].clock = am->clock_rate;
+    }
     snprintf(s->ice.remote_ufrag, sizeof(s->ice.remote_ufrag), "%s", neg->remote_ufrag);
     char fp[sizeof(neg->remote_fp_algo) + sizeof(neg->remote_fp) + 1];
     snprintf(fp, sizeof(fp), "%s %s", neg->remote_fp_algo, neg->remote_fp);

@@ -11,6 +11,7 @@ import { adminClient, assertError, createCamera, viewer } from '../lib/helpers.m
 import { startCamsim, stopDaemonCleanly } from '../lib/camsim.mjs';
 
 const OFFER = fs.readFileSync(path.join(REPO_ROOT, 'tests', 'unit', 'webrtc', 'data', 'whep-video.sdp'), 'utf8');
+const OFFER_AV = fs.readFileSync(path.join(REPO_ROOT, 'tests', 'unit', 'webrtc', 'data', 'whep-video-audio.sdp'), 'utf8');
 const SDP = { 'Content-Type': 'application/sdp' };
 
 describe('WHEP', () => {
@@ -64,6 +65,20 @@ describe('WHEP', () => {
     assertError(await post('hidden-cam', OFFER, SDP, client), 404, 'not_found');
     const ok = await post('demo-1', OFFER, SDP, client);
     assert.equal(ok.status, 201, ok.text);
+  });
+
+  it('sends the sound of a G.711 camera as it comes, and declines AAC (no transcode yet)', async (t) => {
+    const sim = await startCamsim();
+    t.after(() => sim.stop());
+    await createCamera(admin, { id: 'alaw', name: 'A-law', main_url: sim.url('/h264-pcma') });
+    await createCamera(admin, { id: 'aac', name: 'AAC', main_url: sim.url('/h264') });
+    const res = await post('alaw', OFFER_AV);
+    assert.equal(res.status, 201, res.text);
+    assert.match(res.text, /^m=audio 9 UDP\/TLS\/RTP\/SAVPF 8\r$/m);
+    assert.match(res.text, /^a=rtpmap:8 PCMA\/8000\r$/m);
+    const aac = await post('aac', OFFER_AV);
+    assert.equal(aac.status, 201, aac.text);
+    assert.match(aac.text, /^m=audio 0 /m, 'the audio section is declined');
   });
 
   it('refuses an H.265 camera the browser cannot take, with unsupported_codec', async (t) => {
