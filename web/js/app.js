@@ -163,6 +163,8 @@ api.onUnauthorized(() => {
 });
 
 async function boot() {
+    // Not one after the other: the wall needs both before its streams start.
+    if (currentRoute() === 'home') homePage.prefetch();
     try {
         state.user = await api.me();
     } catch (e) {
