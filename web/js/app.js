@@ -3,19 +3,18 @@ import * as api from './api.js';
 import { h, notice, errorText } from './dom.js';
 import * as loginPage from './pages/login.js';
 import * as homePage from './pages/home.js';
-import * as camerasPage from './pages/cameras.js';
-import * as usersPage from './pages/users.js';
-import * as tokensPage from './pages/tokens.js';
-import * as auditPage from './pages/audit.js';
+
+/** A page loaded when first opened: the live wall need not wait for the others. */
+const later = (load, name = 'render') => async (root, ctx) => (await load())[name](root, ctx);
 
 // nav: shown in the header; admin: only admins may open it (and see it in the nav).
 const ROUTES = {
     home: { title: 'Live', render: homePage.render, nav: 'Home' },
-    cameras: { title: 'Cameras', render: camerasPage.render, nav: 'Cameras' },
-    users: { title: 'Users', render: usersPage.render, nav: 'Users', admin: true },
-    tokens: { title: 'API tokens', render: tokensPage.render, nav: 'Tokens' },
-    audit: { title: 'Audit log', render: auditPage.render, nav: 'Audit', admin: true },
-    account: { title: 'Account', render: usersPage.renderAccount, nav: 'Account' },
+    cameras: { title: 'Cameras', render: later(() => import('./pages/cameras.js')), nav: 'Cameras' },
+    users: { title: 'Users', render: later(() => import('./pages/users.js')), nav: 'Users', admin: true },
+    tokens: { title: 'API tokens', render: later(() => import('./pages/tokens.js')), nav: 'Tokens' },
+    audit: { title: 'Audit log', render: later(() => import('./pages/audit.js')), nav: 'Audit', admin: true },
+    account: { title: 'Account', render: later(() => import('./pages/users.js'), 'renderAccount'), nav: 'Account' },
     login: { title: 'Sign in', render: loginPage.render, public: true },
 };
 
@@ -163,6 +162,8 @@ api.onUnauthorized(() => {
 });
 
 async function boot() {
+    // Not one after the other: the wall needs both before its streams start.
+    if (currentRoute() === 'home') homePage.prefetch();
     try {
         state.user = await api.me();
     } catch (e) {

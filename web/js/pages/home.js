@@ -12,9 +12,26 @@ window.vigilWall = {
     page: () => (current ? current.page + 1 : null),
 };
 
+let prefetched = null;
+
+/**
+ * Starts reading the camera list before the page renders (the app calls it at
+ * start, alongside the session check, when the wall is the first page).
+ */
+export function prefetch() {
+    prefetched = api.request('GET', '/api/cameras', undefined, { quiet401: true });
+    prefetched.catch(() => {}); // render asks again
+}
+
+function cameraList() {
+    const early = prefetched;
+    prefetched = null;
+    return early ? early.catch(() => api.get('/api/cameras')) : api.get('/api/cameras');
+}
+
 export async function render(root, ctx) {
     root.append(h('p', { class: 'loading' }, 'Loading cameras…'));
-    const cameras = await api.get('/api/cameras');
+    const cameras = await cameraList();
     if (!root.isConnected) return undefined; // the user moved on meanwhile
     root.replaceChildren();
     if (!cameras.length) {

@@ -51,6 +51,13 @@ export function mseTransport() {
     return DEFAULT_TRANSPORT;
 }
 
+/** Whether any part of el is inside the window (what the observer will report). */
+function onScreen(el) {
+    const r = el.getBoundingClientRect();
+    return r.width > 0 && r.height > 0 && r.bottom > 0 && r.right > 0 &&
+        r.top < window.innerHeight && r.left < window.innerWidth;
+}
+
 export class Wall {
     /** root: where the wall goes. cameras: GET /api/cameras. */
     constructor(root, cameras) {
@@ -184,6 +191,10 @@ export class Wall {
         this.grid.replaceChildren(...this.tiles.map((t) => t.el), ...empty);
         for (const t of this.tiles) this.io.observe(t.el);
         this.renderBar();
+        // The observer first reports after the next frame is drawn: the tiles on
+        // screen start their streams now instead.
+        for (const t of this.tiles) t.visible = onScreen(t.el);
+        this.updateActive();
     }
 
     renderBar() {

@@ -197,7 +197,7 @@ export class MsePlayer {
             }
             for (const { trackId, t } of unit.times) this.lastT.set(trackId, t);
         }
-        this.queue.push({ op: 'append', bytes: unit.bytes });
+        this.queue.push({ op: 'append', bytes: unit.bytes, media: unit.kind === 'media' });
         this.pendingBytes += unit.bytes.length;
         this.pump();
     }
@@ -220,11 +220,16 @@ export class MsePlayer {
             this.pump();
             return;
         }
-        // Before the first picture, one unit at a time: the keyframe decodes while
-        // the rest of the cached GOP is still being appended.
+        // Before the first picture, one fragment at a time (the init segment with
+        // the first): the keyframe decodes while the rest of the cached GOP is
+        // still being appended.
         const parts = [];
-        const max = this.firstFrameMs === null ? 1 : Infinity;
-        while (parts.length < max && this.queue.length && this.queue[0].op === 'append') parts.push(this.queue.shift().bytes);
+        const one = this.firstFrameMs === null;
+        while (this.queue.length && this.queue[0].op === 'append') {
+            const { bytes, media } = this.queue.shift();
+            parts.push(bytes);
+            if (one && media) break;
+        }
         const bytes = concat(parts);
         try {
             sb.appendBuffer(bytes);
@@ -235,7 +240,7 @@ export class MsePlayer {
                 return;
             }
             // Full: put it back, drop everything older than a second and retry.
-            this.queue.unshift({ op: 'append', bytes });
+            this.queue.unshift({ op: 'append', bytes, media: true });
             const t = this.video.currentTime;
             if (sb.buffered.length && t - 1 > sb.buffered.start(0)) sb.remove(0, t - 1);
             else this.fail(new StreamError('stall', 'the browser buffer is full'));

@@ -85,9 +85,63 @@ function closeError(ev) {
     return new StreamError('network', 'the connection dropped');
 }
 
-export function openWebSocket(path, signal) {
+// Chromium delays each new WebSocket by a time that doubles with every other
+// one still in its handshake (network::WebSocketThrottler: about 1 ms at 4, up
+// to 2.5 s at 15), and connects them to one server one after another anyway
+// (RFC 6455 4.1). A wall that opens 16 at once waits seconds for its last
+// tiles; a few at a time open as fast as the server answers.
+const WS_HANDSHAKES_MAX = 4;
+let handshakes = 0;
+const handshakeQueue = []; // resolve functions of opens waiting for a turn
+
+/** Resolves when this open may start its handshake; rejects when aborted first. */
+function handshakeTurn(signal) {
+    if (signal.aborted) return Promise.reject(new DOMException('aborted', 'AbortError'));
+    if (handshakes < WS_HANDSHAKES_MAX) {
+        handshakes++;
+        return Promise.resolve();
+    }
+    return new Promise((resolve, reject) => {
+        const turn = () => {
+            signal.removeEventListener('abort', onAbort);
+            handshakes++;
+            resolve();
+        };
+        const onAbort = () => {
+            handshakeQueue.splice(handshakeQueue.indexOf(turn), 1);
+            reject(new DOMException('aborted', 'AbortError'));
+        };
+        handshakeQueue.push(turn);
+        signal.addEventListener('abort', onAbort, { once: true });
+    });
+}
+
+function handshakeDone() {
+    handshakes--;
+    const next = handshakeQueue.shift();
+    if (next) next();
+}
+
+export async function openWebSocket(path, signal) {
+    await handshakeTurn(signal);
+    let inHandshake = true;
+    const settled = () => {
+        if (!inHandshake) return;
+        inHandshake = false;
+        handshakeDone();
+    };
+    try {
+        return await connectWebSocket(path, signal, settled);
+    } finally {
+        settled();
+    }
+}
+
+/** onHandshake: called once the server accepted (or the attempt ended). */
+function connectWebSocket(path, signal, onHandshake) {
     return new Promise((resolve, reject) => {
         const ws = new WebSocket(wsUrl(path));
+        ws.onopen = onHandshake;
         ws.binaryType = 'arraybuffer';
         const queue = [];
         let waiter = null;
