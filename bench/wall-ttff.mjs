@@ -9,7 +9,8 @@
 //
 // Usage: node bench/wall-ttff.mjs   (needs build/vigil and tests/node_modules)
 // Env: VIGIL_BIN, VIGIL_CHROMIUM, RUNS (5), CAMERAS (16),
-//      VIGIL_MSE_TRANSPORT=ws|fetch (the wall's MSE transport; default: the UI's).
+//      VIGIL_MSE_TRANSPORT=ws|fetch (the wall's MSE transport; default: the UI's),
+//      VIGIL_PROTOCOL=webrtc|mse (the wall's first choice; default: the UI's, WebRTC).
 
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -48,10 +49,11 @@ const browser = await chromium.launch({ executablePath: process.env.VIGIL_CHROMI
 async function run() {
     const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
     await context.addCookies([...api.cookies].map(([name, value]) => ({ name, value, url: daemon.url })));
-    await context.addInitScript(([layout, transport]) => {
+    await context.addInitScript(([layout, transport, protocol]) => {
         localStorage.setItem('vigil.wall.layout', layout);
         if (transport) localStorage.setItem('vigil.mse.transport', transport);
-    }, [String(16), process.env.VIGIL_MSE_TRANSPORT || '']);
+        if (protocol) localStorage.setItem('vigil.protocol', protocol);
+    }, [String(16), process.env.VIGIL_MSE_TRANSPORT || '', process.env.VIGIL_PROTOCOL || '']);
     const page = await context.newPage();
     try {
         await page.goto(`${daemon.url}/`);

@@ -1,5 +1,6 @@
 // Browser test of the live wall: a daemon with 16 demo cameras, Debian's Chromium
-// driven by playwright-core, video over MSE.
+// driven by playwright-core, video over MSE (the wall's WebRTC path is in
+// wall-webrtc.test.mjs).
 // Run: cd tests && node --test browser/wall.test.mjs
 // Screenshots go to tests/artifacts/ (wall-*.png; failure-wall-*.png when a test fails).
 // VIGIL_MSE_TRANSPORT=ws|fetch picks the wall's MSE transport (default: the UI's own).
@@ -44,6 +45,8 @@ function watch(page) {
 
 async function newPage({ viewport = { width: 1280, height: 860 } } = {}) {
     const context = await browser.newContext({ viewport, deviceScaleFactor: 1 });
+    // These tests are about the MSE path (WebRTC has browser/wall-webrtc.test.mjs).
+    await context.addInitScript(() => localStorage.setItem('vigil.protocol', 'mse'));
     if (process.env.VIGIL_MSE_TRANSPORT) {
         await context.addInitScript((t) => localStorage.setItem('vigil.mse.transport', t), process.env.VIGIL_MSE_TRANSPORT);
     }

@@ -16,6 +16,11 @@ export class ApiError extends Error {
     }
 }
 
+/** The CSRF header for requests made outside this module (WHEP). */
+export function csrfHeader() {
+    return csrfToken ? { 'X-CSRF-Token': csrfToken } : {};
+}
+
 export function setCsrfToken(token) {
     csrfToken = token || null;
 }

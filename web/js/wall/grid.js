@@ -7,11 +7,14 @@ import * as api from '../api.js';
 import { h } from '../dom.js';
 import { Tile } from './tile.js';
 import { MsePlayer, mseAvailable } from './mse-player.js';
+import { WebRtcPlayer, webrtcAvailable } from './webrtc-player.js';
 import { subscribe } from './events.js';
 
 export const LAYOUTS = [1, 4, 9, 16];
 const LAYOUT_KEY = 'vigil.wall.layout';
 const TRANSPORT_KEY = 'vigil.mse.transport';
+// 'webrtc' (default: lowest latency; tiles fall back to MSE on their own) or 'mse'.
+const PROTOCOL_KEY = 'vigil.protocol';
 const REFRESH_MS = 10000;
 // fetch: GET /api/streams/{id}/mse as documented; ws: the same over a WebSocket
 // (see transport.js for why a full wall needs it over HTTP/1.1).
@@ -41,6 +44,15 @@ function fittingLayout(count) {
     return LAYOUTS.find((n) => n >= count) || 16;
 }
 
+export function preferredProtocol() {
+    try {
+        if (localStorage.getItem(PROTOCOL_KEY) === 'mse') return 'mse';
+    } catch {
+        // storage blocked: default
+    }
+    return 'webrtc';
+}
+
 export function mseTransport() {
     try {
         const t = localStorage.getItem(TRANSPORT_KEY);
@@ -68,7 +80,8 @@ export class Wall {
         this.tiles = [];
         this.fullTile = null;
         this.pageVisible = document.visibilityState === 'visible';
-        this.protocol = 'MSE';
+        this.preferWebRtc = preferredProtocol() === 'webrtc';
+        this.protocol = this.preferWebRtc && webrtcAvailable() ? 'WebRTC' : 'MSE';
         this.transport = mseTransport();
         this.destroyed = false;
 
@@ -215,7 +228,9 @@ export class Wall {
         }
     }
 
-    makePlayer(video, streamId, onEvent) {
+    /** WebRTC first (unless the tile saw it fail or the user chose MSE), else MSE. */
+    makePlayer(video, streamId, onEvent, { webrtc = true } = {}) {
+        if (webrtc && this.preferWebRtc && webrtcAvailable()) return new WebRtcPlayer(video, streamId, { onEvent });
         if (!mseAvailable()) return null;
         return new MsePlayer(video, streamId, { transport: this.transport, onEvent });
     }

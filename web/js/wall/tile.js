@@ -246,7 +246,7 @@ export class Tile {
         }
         const player = this.wall.makePlayer(this.video, this.stream, (type, detail) => {
             if (this.player === player) this.onPlayerEvent(type, detail);
-        });
+        }, { webrtc: !this.webrtcFailed });
         if (!player) {
             this.fatal('This browser cannot play live video (no Media Source Extensions).');
             return;
@@ -281,6 +281,14 @@ export class Tile {
         const wasStream = this.stream;
         this.stopPlayer();
         const c = this.camera;
+        if (err.kind === 'webrtc') {
+            // WebRTC does not work for this tile (no common codec, blocked
+            // ports...): MSE from now on, and the tile says why.
+            this.webrtcFailed = true;
+            this.note = `${err.message}; using MSE`;
+            this.connect();
+            return;
+        }
         if (err.kind === 'unsupported') {
             if (wasStream === c.id && c.sub_url && !this.subBroken) {
                 this.mainUnsupported = err.message.replace(/ not supported.*/, '');
@@ -467,6 +475,7 @@ export class Tile {
             firstFrameMs: this.firstFrameMs,
             waitingForConnection: !!this.waitingSlot,
             timing: this.player && this.player.timing ? { ...this.player.timing } : null,
+            note: this.note,
         };
     }
 
