@@ -94,6 +94,9 @@ static void on_stun(struct vg_ice *ice, const uint8_t *data, size_t len,
     struct vg_ice_peer *p = peer_by_ufrag(ice, user.base, (size_t)(colon - user.base));
     if (!p || vg_stun_check_integrity(&m, (const uint8_t *)p->pwd, VG_ICE_PWD_LEN) < 0)
         return;
+    /* An ICE-TCP connection carries one session: checks for another are dropped. */
+    if (tcp && tcp->peer && tcp->peer != p)
+        return;
     if (vg_stun_has(&m, VG_STUN_ATTR_FINGERPRINT) && vg_stun_check_fingerprint(&m) < 0)
         return;
     size_t rlen = user.len - (size_t)(colon + 1 - user.base);

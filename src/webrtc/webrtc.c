@@ -275,8 +275,9 @@ static void on_dtls(struct vg_webrtc_session *s, const uint8_t *data, size_t len
     int r = vg_dtls_receive(s->dtls, data, len);
     flush_dtls(s);
     if (r < 0) {
-        session_close(s, r == -EACCES ? "the DTLS certificate does not match the offer"
-                                      : "the DTLS handshake failed");
+        session_close(s, r == -EACCES       ? "the DTLS certificate does not match the offer"
+                         : r == -ECONNRESET ? "the browser closed the connection"
+                                            : "the DTLS handshake failed");
         return;
     }
     if (s->srtp || !vg_dtls_connected(s->dtls))

@@ -64,6 +64,22 @@ test('tiles play over WebRTC and say so', { timeout: 90000 }, async () => {
     assert.equal(await page.locator('.tile[data-protocol="WebRTC"]').count(), 4);
     const sessions = (await api.get('/api/webrtc/sessions')).json.sessions;
     assert.equal(sessions.filter((s) => s.connected).length, 4, JSON.stringify(sessions));
+    // The details overlay: protocol, ICE path, encryption and, for a demo
+    // camera, the glass-to-glass latency read from the picture.
+    const tile = page.locator('.tile[data-camera="demo-1"]');
+    await tile.getByRole('button', { name: 'Details of' }).click();
+    const details = tile.getByRole('region', { name: 'Stream details' });
+    await details.getByText('Latency (glass to glass)').waitFor({ timeout: 10000 });
+    const text = await details.innerText();
+    assert.match(text, /Protocol\s+WebRTC/);
+    assert.match(text, /Encryption\s+DTLS-SRTP/);
+    assert.match(text, /ICE path\s+\S+\/(udp|tcp) → host\/(udp|tcp)/);
+    const latency = Number(text.match(/Latency \(glass to glass\)\s+(-?\d+) ms/)[1]);
+    assert.ok(latency >= 0 && latency < 2000, `latency ${latency} ms`);
+    // fps and bitrate as the browser measures them (getStats bytes for WebRTC)
+    await page.waitForFunction(() => /\d fps/.test(document.querySelector('.tile[data-camera="demo-1"] .tile-stats')?.textContent || ''),
+      null, { timeout: 10000 });
+    await page.screenshot({ path: new URL('../artifacts/wall-webrtc-details.png', import.meta.url).pathname });
   } finally {
     await context.close();
     await daemon.stop();

@@ -2,7 +2,9 @@
 // H.265 camera (which Chromium's WebRTC here does not take) is refused with
 // unsupported_codec so the page falls back to MSE.
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
@@ -79,6 +81,49 @@ describe('WHEP', () => {
     const aac = await post('aac', OFFER_AV);
     assert.equal(aac.status, 201, aac.text);
     assert.match(aac.text, /^m=audio 0 /m, 'the audio section is declined');
+  });
+
+  // An RFC 4571-framed STUN Binding request for a session (USERNAME
+  // "<our ufrag>:<the offer's>", MESSAGE-INTEGRITY keyed with our ice-pwd).
+  function framedCheck(ufrag, pwd) {
+    const user = Buffer.from(`${ufrag}:${OFFER.match(/a=ice-ufrag:(\S+)/)[1]}`);
+    const pad = Buffer.alloc((4 - (user.length % 4)) % 4);
+    const uattr = Buffer.concat([Buffer.from([0, 6, user.length >> 8, user.length & 255]), user, pad]);
+    const hdr = Buffer.alloc(20);
+    hdr.writeUInt16BE(1, 0);
+    hdr.writeUInt16BE(uattr.length + 24, 2);
+    hdr.writeUInt32BE(0x2112a442, 4);
+    crypto.randomBytes(12).copy(hdr, 8);
+    const mac = crypto.createHmac('sha1', pwd).update(Buffer.concat([hdr, uattr])).digest();
+    const msg = Buffer.concat([hdr, uattr, Buffer.from([0, 8, 0, 20]), mac]);
+    return Buffer.concat([Buffer.from([msg.length >> 8, msg.length & 255]), msg]);
+  }
+
+  it('keeps one ICE-TCP connection to one session, whatever checks it carries', async () => {
+    const sessions = [];
+    for (let i = 0; i < 2; i++) {
+      const r = await post('demo-1', OFFER);
+      assert.equal(r.status, 201, r.text);
+      sessions.push({ loc: r.headers.get('location'), ufrag: r.text.match(/a=ice-ufrag:(\S+)/)[1],
+        pwd: r.text.match(/a=ice-pwd:(\S+)/)[1], tcp: Number(r.text.match(/ tcp \d+ \S+ (\d+) typ host/)[1]) });
+    }
+    const sock = net.connect(sessions[0].tcp, '127.0.0.1');
+    await new Promise((r) => sock.on('connect', r));
+    let answered = 0;
+    sock.on('data', (d) => { answered += d.length; });
+    for (const s of sessions) {
+      sock.write(framedCheck(s.ufrag, s.pwd));
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.ok(answered > 0, 'the first check is answered');
+    const listed = (await admin.get('/api/webrtc/sessions')).json.sessions;
+    const byId = (loc) => listed.find((x) => loc.endsWith(x.id));
+    assert.equal(byId(sessions[0].loc).transport, 'tcp');
+    assert.equal(byId(sessions[1].loc).transport, 'none', 'the second check on the same connection is ignored');
+    sock.end();
+    await new Promise((r) => setTimeout(r, 300));
+    for (const s of sessions) await admin.request('DELETE', s.loc);
+    assert.equal((await admin.get('/api/health')).status, 200, 'the daemon is still up');
   });
 
   it('refuses an H.265 camera the browser cannot take, with unsupported_codec', async (t) => {

@@ -11,6 +11,7 @@
 // retrying, unsupported, disabled. data-status: the server's stream state.
 
 import { h } from '../dom.js';
+import { TileDetails } from './details.js';
 
 const RETRY_MIN_S = 1;
 const RETRY_MAX_S = 30;
@@ -113,6 +114,15 @@ export class Tile {
             e.stopPropagation();
             this.wall.closeFull();
         });
+        this.details = new TileDetails(this);
+        this.infoBtn = h('button', {
+            type: 'button', class: 'btn btn-small tile-info', 'aria-label': `Details of ${name}`, 'aria-expanded': 'false',
+        }, 'i');
+        this.infoBtn.addEventListener('click', (e) => {
+            e.stopPropagation();
+            this.details.toggle();
+            this.infoBtn.setAttribute('aria-expanded', String(this.details.open));
+        });
         this.el = h('article', {
             class: 'tile',
             'aria-label': name,
@@ -121,7 +131,8 @@ export class Tile {
         },
         this.video,
         this.openBtn,
-        h('div', { class: 'tile-top' }, h('span', { class: 'tile-title' }, this.nameEl, this.zoneEl), this.badgeEl, this.closeBtn),
+        h('div', { class: 'tile-top' }, h('span', { class: 'tile-title' }, this.nameEl, this.zoneEl), this.badgeEl, this.infoBtn, this.closeBtn),
+        this.details.el,
         this.msgEl,
         h('div', { class: 'tile-bottom' }, this.noteEl, h('div', { class: 'tile-line' }, this.protoEl, this.statsEl)),
         this.summaryEl);
@@ -480,6 +491,7 @@ export class Tile {
     }
 
     destroy() {
+        this.details.close();
         this.active = false;
         this.halt('idle');
         this.el.remove();

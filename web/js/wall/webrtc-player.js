@@ -43,6 +43,8 @@ export class WebRtcPlayer {
         this.timing = {};
         this.timers = [];
         this.lastStats = null;
+        this.bytes = 0; // received so far, from getStats (the tile's bitrate)
+        this.poller = null;
     }
 
     start() {
@@ -95,6 +97,7 @@ export class WebRtcPlayer {
         this.timers.push(setTimeout(() => {
             if (this.firstFrameMs === null) this.fail(new StreamError('webrtc', 'WebRTC: no picture arrived in time'));
         }, FIRST_FRAME_MS));
+        this.poller = setInterval(() => this.details().catch(() => {}), 1000);
     }
 
     async httpError(res) {
@@ -134,6 +137,7 @@ export class WebRtcPlayer {
         if (this.stopped) return;
         this.stopped = true;
         for (const t of this.timers) clearTimeout(t);
+        clearInterval(this.poller);
         if (this.location) {
             fetch(this.location, { method: 'DELETE', credentials: 'same-origin', headers: csrfHeader() }).catch(() => {});
         }
@@ -163,6 +167,7 @@ export class WebRtcPlayer {
         const byId = new Map();
         report.forEach((r) => byId.set(r.id, r));
         const out = { protocol: 'WebRTC', encryption: null, path: null, rttMs: null, jitterMs: null };
+        let bytes = 0;
         report.forEach((r) => {
             if (r.type === 'transport' && r.dtlsState === 'connected') {
                 out.encryption = `DTLS-SRTP (${r.srtpCipher || 'SRTP'})`;
@@ -174,11 +179,13 @@ export class WebRtcPlayer {
                     if (local && remote) out.path = `${local.candidateType}/${local.protocol} → ${remote.candidateType}/${remote.protocol}`;
                 }
             }
+            if (r.type === 'inbound-rtp') bytes += r.bytesReceived || 0;
             if (r.type === 'inbound-rtp' && r.kind === 'video' && r.jitterBufferEmittedCount) {
                 out.jitterMs = Math.round((r.jitterBufferDelay / r.jitterBufferEmittedCount) * 1000);
             }
         });
         this.lastStats = out;
+        this.bytes = bytes;
         return out;
     }
 }
