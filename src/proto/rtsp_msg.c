@@ -33,17 +33,10 @@ static const char *head_end(const char *p, size_t len)
 
 static int parse_number(struct vg_span s, unsigned max, unsigned *ret)
 {
-    if (s.len == 0 || s.len > 10)
+    uint32_t v;
+    if (!vg_span_uint(s, max, &v))
         return -EINVAL;
-    unsigned long v = 0;
-    for (size_t i = 0; i < s.len; i++) {
-        if (s.base[i] < '0' || s.base[i] > '9')
-            return -EINVAL;
-        v = v * 10 + (unsigned)(s.base[i] - '0');
-    }
-    if (v > max)
-        return -EINVAL;
-    *ret = (unsigned)v;
+    *ret = v;
     return 0;
 }
 

@@ -4,69 +4,6 @@
 #include <stdbool.h>
 #include <string.h>
 
-static bool is_blank(char c)
-{
-    return c == ' ' || c == '\t';
-}
-
-static struct vg_span trim(struct vg_span s)
-{
-    while (s.len > 0 && is_blank(s.base[0])) {
-        s.base++;
-        s.len--;
-    }
-    while (s.len > 0 && is_blank(s.base[s.len - 1]))
-        s.len--;
-    return s;
-}
-
-/* Splits s at the first c: *ret_head before it, *ret_tail after it. Returns
- * false (outputs untouched) when there is no c. */
-static bool split_at(struct vg_span s, char c, struct vg_span *ret_head, struct vg_span *ret_tail)
-{
-    const char *at = memchr(s.base, c, s.len);
-    if (!at)
-        return false;
-    size_t head = (size_t)(at - s.base);
-    *ret_head = (struct vg_span){s.base, head};
-    *ret_tail = (struct vg_span){at + 1, s.len - head - 1};
-    return true;
-}
-
-/* The next blank-separated token of s from *cursor. */
-static bool next_token(struct vg_span s, size_t *cursor, struct vg_span *ret_tok)
-{
-    size_t i = *cursor;
-    while (i < s.len && is_blank(s.base[i]))
-        i++;
-    size_t start = i;
-    while (i < s.len && !is_blank(s.base[i]))
-        i++;
-    *cursor = i;
-    if (i == start)
-        return false;
-    *ret_tok = (struct vg_span){s.base + start, i - start};
-    return true;
-}
-
-/* Decimal digits only (no sign, no blanks), at most max. */
-static bool parse_uint(struct vg_span s, uint32_t max, uint32_t *ret)
-{
-    uint32_t v = 0;
-    if (s.len == 0)
-        return false;
-    for (size_t i = 0; i < s.len; i++) {
-        if (s.base[i] < '0' || s.base[i] > '9')
-            return false;
-        uint32_t d = (uint32_t)(s.base[i] - '0');
-        if (v > (max - d) / 10)
-            return false;
-        v = v * 10 + d;
-    }
-    *ret = v;
-    return true;
-}
-
 static bool span_contains(struct vg_span s, const char *lit)
 {
     size_t n = strlen(lit);
@@ -108,26 +45,26 @@ static int parse_media(struct vg_sdp *sdp, struct vg_span v, const char **ret_er
         *ret_error = "too many media sections";
         return -E2BIG;
     }
-    if (!next_token(v, &cur, &type)) {
+    if (!vg_span_next_token(v, &cur, &type)) {
         *ret_error = "m= line without a media type";
         return -EINVAL;
     }
-    if (!next_token(v, &cur, &port)) {
+    if (!vg_span_next_token(v, &cur, &port)) {
         *ret_error = "m= line without a port";
         return -EINVAL;
     }
     /* "<port>/<number of ports>" is legal; the count does not matter to us. */
-    bool has_count = split_at(port, '/', &port, &count);
-    if (!parse_uint(port, 65535, &num)) {
+    bool has_count = vg_span_split(port, '/', &port, &count);
+    if (!vg_span_uint(port, 65535, &num)) {
         *ret_error = "m= line without a port";
         return -EINVAL;
     }
     uint32_t n_ports;
-    if (has_count && !parse_uint(count, 65535, &n_ports)) {
+    if (has_count && !vg_span_uint(count, 65535, &n_ports)) {
         *ret_error = "m= line with a bad port count";
         return -EINVAL;
     }
-    if (!next_token(v, &cur, &proto)) {
+    if (!vg_span_next_token(v, &cur, &proto)) {
         *ret_error = "m= line without a protocol";
         return -EINVAL;
     }
@@ -139,11 +76,11 @@ static int parse_media(struct vg_sdp *sdp, struct vg_span v, const char **ret_er
     m->first_attr = sdp->n_attrs;
     bool rtp = span_contains(proto, "RTP/");
     bool any = false;
-    while (next_token(v, &cur, &tok)) {
+    while (vg_span_next_token(v, &cur, &tok)) {
         any = true;
         if (!rtp)
             continue;
-        if (!parse_uint(tok, 127, &num)) {
+        if (!vg_span_uint(tok, 127, &num)) {
             *ret_error = "bad payload type on an m= line";
             return -EINVAL;
         }
@@ -180,10 +117,10 @@ static bool format_ref(struct vg_sdp_media *m, struct vg_span v, struct vg_sdp_f
     struct vg_span pt;
     size_t cur = 0;
     uint32_t num;
-    if (!next_token(v, &cur, &pt) || !parse_uint(pt, 127, &num))
+    if (!vg_span_next_token(v, &cur, &pt) || !vg_span_uint(pt, 127, &num))
         return false;
     *ret_format = find_format(m, num);
-    *ret_rest = trim((struct vg_span){v.base + cur, v.len - cur});
+    *ret_rest = vg_span_trim((struct vg_span){v.base + cur, v.len - cur});
     return true;
 }
 
@@ -193,13 +130,13 @@ static int parse_rtpmap(struct vg_sdp_media *m, struct vg_span v, const char **r
     struct vg_sdp_format *f;
     struct vg_span rest, enc, clock, channels = {0};
     uint32_t rate, ch = 1;
-    if (!format_ref(m, v, &f, &rest) || !split_at(rest, '/', &enc, &clock) || enc.len == 0) {
+    if (!format_ref(m, v, &f, &rest) || !vg_span_split(rest, '/', &enc, &clock) || enc.len == 0) {
         *ret_error = "bad rtpmap";
         return -EINVAL;
     }
-    bool has_channels = split_at(clock, '/', &clock, &channels);
-    if (!parse_uint(clock, UINT32_MAX, &rate) ||
-        (has_channels && (!parse_uint(channels, 255, &ch) || ch == 0))) {
+    bool has_channels = vg_span_split(clock, '/', &clock, &channels);
+    if (!vg_span_uint(clock, UINT32_MAX, &rate) ||
+        (has_channels && (!vg_span_uint(channels, 255, &ch) || ch == 0))) {
         *ret_error = "bad rtpmap";
         return -EINVAL;
     }
@@ -229,8 +166,8 @@ static int parse_attr(struct vg_sdp *sdp, struct vg_sdp_media *m, struct vg_span
                       const char **ret_error)
 {
     struct vg_sdp_attr a = {.name = v};
-    if (split_at(v, ':', &a.name, &a.value))
-        a.value = trim(a.value);
+    if (vg_span_split(v, ':', &a.name, &a.value))
+        a.value = vg_span_trim(a.value);
     if (a.name.len == 0) {
         *ret_error = "a= line without a name";
         return -EINVAL;
@@ -279,7 +216,7 @@ int vg_sdp_parse(const char *text, size_t len, struct vg_sdp *ret, const char **
             r = -EINVAL;
             goto out;
         }
-        struct vg_span l = trim((struct vg_span){line, n});
+        struct vg_span l = vg_span_trim((struct vg_span){line, n});
         if (l.len == 0)
             continue; /* cameras end with a blank line or two */
         if (l.base != line || l.len < 2 || l.base[1] != '=' || l.base[0] < 'a' || l.base[0] > 'z') {
@@ -373,12 +310,12 @@ int vg_sdp_fmtp_param(struct vg_span fmtp, const char *key, struct vg_span *ret_
     struct vg_span rest = fmtp;
     while (rest.len > 0) {
         struct vg_span item = rest, tail = {rest.base + rest.len, 0};
-        split_at(rest, ';', &item, &tail);
+        vg_span_split(rest, ';', &item, &tail);
         rest = tail;
         struct vg_span k = item, v = {item.base + item.len, 0};
-        split_at(item, '=', &k, &v);
-        if (vg_span_ieq(trim(k), key)) {
-            *ret_value = trim(v);
+        vg_span_split(item, '=', &k, &v);
+        if (vg_span_ieq(vg_span_trim(k), key)) {
+            *ret_value = vg_span_trim(v);
             return 0;
         }
     }

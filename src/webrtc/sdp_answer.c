@@ -12,56 +12,6 @@
 
 /* ---- small text helpers ---- */
 
-static bool is_blank(char c)
-{
-    return c == ' ' || c == '\t';
-}
-
-static struct vg_span trim(struct vg_span s)
-{
-    while (s.len > 0 && is_blank(s.base[0])) {
-        s.base++;
-        s.len--;
-    }
-    while (s.len > 0 && is_blank(s.base[s.len - 1]))
-        s.len--;
-    return s;
-}
-
-/* The next blank-separated token of s from *cursor. */
-static bool next_token(struct vg_span s, size_t *cursor, struct vg_span *ret_tok)
-{
-    size_t i = *cursor;
-    while (i < s.len && is_blank(s.base[i]))
-        i++;
-    size_t start = i;
-    while (i < s.len && !is_blank(s.base[i]))
-        i++;
-    *cursor = i;
-    if (i == start)
-        return false;
-    *ret_tok = (struct vg_span){s.base + start, i - start};
-    return true;
-}
-
-/* Decimal digits only, at most max. */
-static bool parse_uint(struct vg_span s, uint32_t max, uint32_t *ret)
-{
-    uint32_t v = 0;
-    if (s.len == 0 || s.len > 10)
-        return false;
-    for (size_t i = 0; i < s.len; i++) {
-        if (s.base[i] < '0' || s.base[i] > '9')
-            return false;
-        uint32_t d = (uint32_t)(s.base[i] - '0');
-        if (v > (max - d) / 10)
-            return false;
-        v = v * 10 + d;
-    }
-    *ret = v;
-    return true;
-}
-
 static int hex_digit(char c)
 {
     if (c >= '0' && c <= '9')
@@ -185,7 +135,7 @@ static int find_bundle(const struct vg_sdp *sdp, struct vg_span *ret_mids)
         const struct vg_sdp_attr *a = &sdp->attrs[i];
         struct vg_span sem;
         size_t cur = 0;
-        if (!vg_span_ieq(a->name, "group") || !next_token(a->value, &cur, &sem) ||
+        if (!vg_span_ieq(a->name, "group") || !vg_span_next_token(a->value, &cur, &sem) ||
             !vg_span_eq(sem, "BUNDLE"))
             continue;
         *ret_mids = (struct vg_span){a->value.base + cur, a->value.len - cur};
@@ -198,7 +148,7 @@ static bool in_list(struct vg_span list, const char *mid)
 {
     struct vg_span tok;
     size_t cur = 0;
-    while (next_token(list, &cur, &tok)) {
+    while (vg_span_next_token(list, &cur, &tok)) {
         if (vg_span_eq(tok, mid))
             return true;
     }
@@ -374,12 +324,12 @@ static void read_feedback(const struct vg_sdp *sdp, const struct vg_sdp_media *m
         struct vg_span tpt, type, param = {0};
         size_t cur = 0;
         uint32_t num;
-        if (!vg_span_ieq(at->name, "rtcp-fb") || !next_token(at->value, &cur, &tpt) ||
-            !next_token(at->value, &cur, &type))
+        if (!vg_span_ieq(at->name, "rtcp-fb") || !vg_span_next_token(at->value, &cur, &tpt) ||
+            !vg_span_next_token(at->value, &cur, &type))
             continue;
-        if (!vg_span_eq(tpt, "*") && !(parse_uint(tpt, 127, &num) && num == pt))
+        if (!vg_span_eq(tpt, "*") && !(vg_span_uint(tpt, 127, &num) && num == pt))
             continue;
-        bool has_param = next_token(at->value, &cur, &param);
+        bool has_param = vg_span_next_token(at->value, &cur, &param);
         if (vg_span_ieq(type, "nack") && !has_param)
             a->nack = true;
         else if (vg_span_ieq(type, "nack") && vg_span_ieq(param, "pli"))
@@ -400,18 +350,18 @@ static void read_remote_ssrc(const struct vg_sdp *sdp, const struct vg_sdp_media
     for (size_t i = m->first_attr; i < m->first_attr + m->n_attrs; i++) {
         const struct vg_sdp_attr *at = &sdp->attrs[i];
         cur = 0;
-        if (!vg_span_ieq(at->name, "ssrc-group") || !next_token(at->value, &cur, &tok) ||
+        if (!vg_span_ieq(at->name, "ssrc-group") || !vg_span_next_token(at->value, &cur, &tok) ||
             !vg_span_eq(tok, "FID"))
             continue;
-        if (next_token(at->value, &cur, &tok) && parse_uint(tok, UINT32_MAX, &ssrc)) {
+        if (vg_span_next_token(at->value, &cur, &tok) && vg_span_uint(tok, UINT32_MAX, &ssrc)) {
             a->has_remote_ssrc = true;
             a->remote_ssrc = ssrc;
             return;
         }
     }
     cur = 0;
-    if (vg_sdp_attr(sdp, m, "ssrc", &v) == 0 && next_token(v, &cur, &tok) &&
-        parse_uint(tok, UINT32_MAX, &ssrc)) {
+    if (vg_sdp_attr(sdp, m, "ssrc", &v) == 0 && vg_span_next_token(v, &cur, &tok) &&
+        vg_span_uint(tok, UINT32_MAX, &ssrc)) {
         a->has_remote_ssrc = true;
         a->remote_ssrc = ssrc;
     }
@@ -430,7 +380,7 @@ static int check_fingerprint(struct vg_span v, struct vg_span *ret_hash)
 {
     struct vg_span algo, hash;
     size_t cur = 0;
-    if (!next_token(v, &cur, &algo) || !next_token(v, &cur, &hash))
+    if (!vg_span_next_token(v, &cur, &algo) || !vg_span_next_token(v, &cur, &hash))
         return -1;
     for (size_t i = 0; i < sizeof(fp_algos) / sizeof(fp_algos[0]); i++) {
         if (vg_span_ieq(algo, fp_algos[i].name) && fingerprint_shape(hash, fp_algos[i].bytes)) {
@@ -543,10 +493,10 @@ static struct vg_span first_format(const struct work *w, const struct vg_sdp_med
         return (struct vg_span){pt_buf, (size_t)n};
     }
     const char *s = m->proto.base + m->proto.len, *end = w->offer + w->offer_len;
-    while (s < end && is_blank(*s))
+    while (s < end && vg_span_blank(*s))
         s++;
     size_t n = 0;
-    while (s + n < end && !is_blank(s[n]) && s[n] != '\r' && s[n] != '\n')
+    while (s + n < end && !vg_span_blank(s[n]) && s[n] != '\r' && s[n] != '\n')
         n++;
     return (struct vg_span){s, n};
 }
@@ -558,7 +508,7 @@ static int read_mids(struct work *w, const char **ret_error)
     const struct vg_sdp *sdp = &w->sdp;
     struct vg_span first = {0};
     size_t cur = 0;
-    if (!next_token(w->bundle, &cur, &first)) {
+    if (!vg_span_next_token(w->bundle, &cur, &first)) {
         *ret_error = "the offer's a=group:BUNDLE is empty";
         return -EINVAL;
     }
@@ -711,7 +661,7 @@ static void make_bundle(struct work *w)
     bool used[VG_SDP_MAX_MEDIA] = {false};
     char *out = w->neg.bundle;
     out[0] = '\0';
-    while (next_token(w->bundle, &cur, &tok)) {
+    while (vg_span_next_token(w->bundle, &cur, &tok)) {
         for (size_t i = 0; i < w->neg.n_media; i++) {
             const struct vg_sdp_answer_media *a = &w->neg.media[i];
             if (!a->accepted || used[i] || !vg_span_eq(tok, a->mid))
@@ -951,12 +901,12 @@ int vg_sdp_candidate_parse(struct vg_span value, struct vg_sdp_candidate *ret)
     struct vg_span tok, key, val;
     size_t cur = 0;
     uint32_t num;
-    if (!next_token(value, &cur, &c.foundation) || !ice_chars(c.foundation, 1, 32))
+    if (!vg_span_next_token(value, &cur, &c.foundation) || !ice_chars(c.foundation, 1, 32))
         return -EINVAL;
-    if (!next_token(value, &cur, &tok) || !parse_uint(tok, 256, &num) || num == 0)
+    if (!vg_span_next_token(value, &cur, &tok) || !vg_span_uint(tok, 256, &num) || num == 0)
         return -EINVAL;
     c.component = num;
-    if (!next_token(value, &cur, &tok))
+    if (!vg_span_next_token(value, &cur, &tok))
         return -EINVAL;
     if (vg_span_ieq(tok, "udp"))
         c.proto = VG_SDP_CAND_UDP;
@@ -964,14 +914,15 @@ int vg_sdp_candidate_parse(struct vg_span value, struct vg_sdp_candidate *ret)
         c.proto = VG_SDP_CAND_TCP;
     else
         return -EINVAL;
-    if (!next_token(value, &cur, &tok) || !parse_uint(tok, UINT32_MAX, &c.priority))
+    if (!vg_span_next_token(value, &cur, &tok) || !vg_span_uint(tok, UINT32_MAX, &c.priority))
         return -EINVAL;
-    if (!next_token(value, &cur, &c.address))
+    if (!vg_span_next_token(value, &cur, &c.address))
         return -EINVAL;
-    if (!next_token(value, &cur, &tok) || !parse_uint(tok, 65535, &num))
+    if (!vg_span_next_token(value, &cur, &tok) || !vg_span_uint(tok, 65535, &num))
         return -EINVAL;
     c.port = (uint16_t)num;
-    if (!next_token(value, &cur, &tok) || !vg_span_eq(tok, "typ") || !next_token(value, &cur, &tok))
+    if (!vg_span_next_token(value, &cur, &tok) || !vg_span_eq(tok, "typ") ||
+        !vg_span_next_token(value, &cur, &tok))
         return -EINVAL;
     if (vg_span_eq(tok, "host"))
         c.type = VG_SDP_CAND_HOST;
@@ -985,8 +936,8 @@ int vg_sdp_candidate_parse(struct vg_span value, struct vg_sdp_candidate *ret)
         return -EINVAL;
     /* Then name/value pairs: raddr, rport, tcptype, and extensions
      * (generation, network-id, ufrag, ...) we do not need. */
-    while (next_token(value, &cur, &key)) {
-        if (!next_token(value, &cur, &val))
+    while (vg_span_next_token(value, &cur, &key)) {
+        if (!vg_span_next_token(value, &cur, &val))
             return -EINVAL;
         if (!vg_span_eq(key, "tcptype"))
             continue;
@@ -1022,7 +973,7 @@ static int trickle_attr(struct vg_sdp_trickle *t, struct vg_span v, const char *
     const char *colon = memchr(v.base, ':', v.len);
     if (colon) {
         name.len = (size_t)(colon - v.base);
-        value = trim((struct vg_span){colon + 1, v.len - name.len - 1});
+        value = vg_span_trim((struct vg_span){colon + 1, v.len - name.len - 1});
     }
     if (vg_span_ieq(name, "ice-ufrag")) {
         t->ufrag = value;
@@ -1063,7 +1014,7 @@ int vg_sdp_trickle_parse(const char *text, size_t len, struct vg_sdp_trickle *re
             r = -EINVAL;
             goto out;
         }
-        struct vg_span l = trim((struct vg_span){line, n});
+        struct vg_span l = vg_span_trim((struct vg_span){line, n});
         if (l.len == 0)
             continue;
         if (l.base != line || l.len < 2 || l.base[1] != '=' || l.base[0] < 'a' || l.base[0] > 'z') {
