@@ -237,6 +237,7 @@ static void start_webrtc(struct vg_app *app)
         .addresses = cfg->webrtc_addresses,
         .n_addresses = cfg->webrtc_addresses_count,
         .consent_timeout_ms = cfg->webrtc_consent_timeout_s * 1000,
+        .stun_server = cfg->webrtc_stun_server,
     };
     int r = vg_webrtc_new(app->base, app->hub, &wc, &app->webrtc);
     if (r < 0)

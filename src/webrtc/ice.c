@@ -3,11 +3,13 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <event2/buffer.h>
+#include <event2/dns.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/listener.h>
 #include <netinet/in.h>
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -29,8 +31,23 @@ struct vg_ice_tcp {
     struct vg_ice_tcp *next;
 };
 
+/* The public address discovery (vg_ice_discover). */
+struct discovery {
+    struct evdns_base *dns;
+    struct evdns_getaddrinfo_request *req;
+    char host[256];
+    uint16_t port;
+    struct sockaddr_in server;
+    bool resolved, answered;
+    uint8_t txid[VG_STUN_TXID_LEN];
+    struct event *timer;
+    void (*on_public)(void *arg, const struct sockaddr_in *addr);
+    void *arg;
+};
+
 struct vg_ice {
     struct event_base *base;
+    struct discovery disc;
     struct vg_ice_config cfg;
     int udp_fd;
     struct event *udp_ev, *tick;
@@ -133,6 +150,27 @@ static void on_stun(struct vg_ice *ice, const uint8_t *data, size_t len,
     p->nominated = p->nominated || nominate;
 }
 
+/* A Binding success from the STUN server we asked: our public address. */
+static void on_discovery_answer(struct vg_ice *ice, const uint8_t *data, size_t len,
+                                const struct sockaddr_storage *from)
+{
+    struct discovery *d = &ice->disc;
+    struct vg_stun_msg m;
+    struct sockaddr_storage pub;
+    const struct sockaddr_in *sin = (const void *)from;
+    if (!d->resolved || from->ss_family != AF_INET ||
+        sin->sin_addr.s_addr != d->server.sin_addr.s_addr || sin->sin_port != d->server.sin_port ||
+        vg_stun_parse(data, len, &m) < 0 || m.type != VG_STUN_BINDING_SUCCESS ||
+        memcmp(m.txid, d->txid, VG_STUN_TXID_LEN) != 0)
+        return;
+    if (vg_stun_get_xor_mapped_address(&m, &pub) < 0 && vg_stun_get_mapped_address(&m, &pub) < 0)
+        return;
+    if (pub.ss_family != AF_INET)
+        return;
+    d->answered = true;
+    d->on_public(d->arg, (const struct sockaddr_in *)(const void *)&pub);
+}
+
 static void on_udp(evutil_socket_t fd, short what, void *arg)
 {
     (void)what;
@@ -145,7 +183,10 @@ static void on_udp(evutil_socket_t fd, short what, void *arg)
         if (n <= 0)
             return;
         if (vg_stun_is_stun(ice->buf, (size_t)n)) {
-            on_stun(ice, ice->buf, (size_t)n, &from, from_len, NULL);
+            if (ice->disc.on_public && (ice->buf[0] & 0x01) == 0x01)
+                on_discovery_answer(ice, ice->buf, (size_t)n, &from); /* a response class */
+            else
+                on_stun(ice, ice->buf, (size_t)n, &from, from_len, NULL);
             continue;
         }
         struct vg_ice_peer *p = peer_by_addr(ice, &from);
@@ -307,6 +348,10 @@ void vg_ice_free(struct vg_ice *ice)
 {
     if (!ice)
         return;
+    if (ice->disc.req)
+        evdns_getaddrinfo_cancel(ice->disc.req);
+    if (ice->disc.timer)
+        event_free(ice->disc.timer);
     ice->peers = NULL; /* forgotten, not called */
     while (ice->conns) {
         ice->conns->peer = NULL;
@@ -389,4 +434,76 @@ uint16_t vg_ice_udp_port(const struct vg_ice *ice)
 uint16_t vg_ice_tcp_port(const struct vg_ice *ice)
 {
     return ice->tcp_port;
+}
+
+static void send_discovery(struct vg_ice *ice)
+{
+    struct discovery *d = &ice->disc;
+    uint8_t out[64];
+    struct vg_stun_builder b;
+    randombytes_buf(d->txid, sizeof(d->txid));
+    if (vg_stun_builder_begin(&b, out, sizeof(out), VG_STUN_BINDING_REQUEST, d->txid) < 0)
+        return;
+    int n = vg_stun_builder_finish(&b, NULL, 0);
+    if (n > 0)
+        sendto(ice->udp_fd, out, (size_t)n, MSG_DONTWAIT, (const struct sockaddr *)&d->server,
+               sizeof(d->server));
+}
+
+static void on_discovery_resolved(int err, struct evutil_addrinfo *res, void *arg)
+{
+    if (err == EVUTIL_EAI_CANCEL)
+        return;
+    struct vg_ice *ice = arg;
+    struct discovery *d = &ice->disc;
+    d->req = NULL;
+    for (struct evutil_addrinfo *a = err ? NULL : res; a; a = a->ai_next) {
+        if (a->ai_family == AF_INET) {
+            memcpy(&d->server, a->ai_addr, sizeof(d->server));
+            d->resolved = true;
+            break;
+        }
+    }
+    if (res)
+        evutil_freeaddrinfo(res);
+    if (d->resolved)
+        send_discovery(ice);
+}
+
+static void on_discovery_timer(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct vg_ice *ice = arg;
+    struct discovery *d = &ice->disc;
+    if (!d->resolved && !d->req) {
+        char port[8];
+        snprintf(port, sizeof(port), "%u", d->port);
+        struct evutil_addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_DGRAM};
+        struct evdns_getaddrinfo_request *req =
+            evdns_getaddrinfo(d->dns, d->host, port, &hints, on_discovery_resolved, ice);
+        if (!d->resolved)
+            d->req = req;
+    } else if (d->resolved) {
+        send_discovery(ice);
+    }
+    event_add(d->timer, &(struct timeval){.tv_sec = d->answered ? 300 : 30});
+}
+
+int vg_ice_discover(struct vg_ice *ice, struct evdns_base *dns, const char *host, uint16_t port,
+                    void (*on_public)(void *arg, const struct sockaddr_in *addr), void *arg)
+{
+    struct discovery *d = &ice->disc;
+    if (strlen(host) >= sizeof(d->host) || d->timer)
+        return -EINVAL;
+    d->timer = evtimer_new(ice->base, on_discovery_timer, ice);
+    if (!d->timer)
+        return -ENOMEM;
+    memcpy(d->host, host, strlen(host) + 1);
+    d->port = port;
+    d->dns = dns;
+    d->on_public = on_public;
+    d->arg = arg;
+    on_discovery_timer(-1, 0, ice);
+    return 0;
 }

@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 
 struct event_base;
+struct evdns_base;
 struct vg_ice;
 struct vg_ice_tcp;
 
@@ -61,6 +62,13 @@ void vg_ice_remove(struct vg_ice *ice, struct vg_ice_peer *p);
 /* Sends one packet to p's path. Returns 0, -ENOTCONN (no path yet) or a
  * negative errno; a full socket drops the packet (-EAGAIN), it never blocks. */
 int vg_ice_send(struct vg_ice *ice, struct vg_ice_peer *p, const uint8_t *data, size_t len);
+
+/* Asks a STUN server (a Binding request from the UDP port) for the address
+ * this port has as seen from outside, e.g. through a NAT. on_public(arg,
+ * addr) runs on each answer. Asks every 30 s until one answers, then every
+ * 5 minutes. host is resolved through dns. Returns 0 or a negative errno. */
+int vg_ice_discover(struct vg_ice *ice, struct evdns_base *dns, const char *host, uint16_t port,
+                    void (*on_public)(void *arg, const struct sockaddr_in *addr), void *arg);
 
 /* Bound ports (when asked for 0). */
 uint16_t vg_ice_udp_port(const struct vg_ice *ice);

@@ -756,8 +756,11 @@ static void write_candidates(struct writer *o, const struct vg_sdp_answer_params
     for (size_t i = 0; i < p->n_candidates; i++) {
         const struct vg_sdp_local_candidate *c = &p->candidates[i];
         bool tcp = c->proto == VG_SDP_CAND_TCP;
-        put(o, "a=candidate:%u 1 %s %u %s %u typ %s%s\r\n", foundation(c), tcp ? "tcp" : "udp",
+        /* srflx: the related address is not told (RFC 8839 allows 0.0.0.0 0,
+         * as browsers do), an ICE-lite server needs no pairing by base. */
+        put(o, "a=candidate:%u 1 %s %u %s %u typ %s%s%s\r\n", foundation(c), tcp ? "tcp" : "udp",
             priority(c, i), c->ip, c->port, c->type == VG_SDP_CAND_HOST ? "host" : "srflx",
+            c->type == VG_SDP_CAND_HOST ? "" : " raddr 0.0.0.0 rport 0",
             tcp ? " tcptype passive" : "");
     }
     put(o, "a=end-of-candidates\r\n");

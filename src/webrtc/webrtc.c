@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <event2/dns.h>
 #include <event2/event.h>
 #include <ifaddrs.h>
 #include <net/if.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/config.h"
 #include "core/log.h"
 #include "hub/hub.h"
 #include "media/stream.h"
@@ -27,7 +29,7 @@
 
 #define HISTORY 1024           /* sent packets remembered for NACKs, per session */
 #define PLI_INTERVAL_US 500000 /* at most one restart at a keyframe per this */
-#define MAX_CANDIDATES 8
+#define MAX_CANDIDATES 7
 #define SR_INTERVAL_S 1 /* sender reports: lip sync and RTT for the browser */
 
 struct feed_ref {
@@ -87,6 +89,10 @@ struct vg_webrtc {
     struct feed_ref *feeds;
     char candidates[MAX_CANDIDATES][INET_ADDRSTRLEN];
     unsigned n_candidates;
+    /* from the STUN server: our address as seen from outside */
+    struct evdns_base *dns;
+    char public_ip[INET_ADDRSTRLEN];
+    uint16_t public_port;
 };
 
 static void session_close(struct vg_webrtc_session *s, const char *why)
@@ -429,6 +435,35 @@ static void find_candidates(struct vg_webrtc *w)
     freeifaddrs(ifs);
 }
 
+static void on_public(void *arg, const struct sockaddr_in *addr)
+{
+    struct vg_webrtc *w = arg;
+    char ip[INET_ADDRSTRLEN];
+    inet_ntop(AF_INET, &addr->sin_addr, ip, sizeof(ip));
+    uint16_t port = ntohs(addr->sin_port);
+    if (strcmp(ip, w->public_ip) == 0 && port == w->public_port)
+        return;
+    memcpy(w->public_ip, ip, sizeof(ip));
+    w->public_port = port;
+    vg_info("webrtc", "public address %s:%u (from the STUN server)", ip, port);
+}
+
+/* Our public address, when a STUN server is configured: offered to browsers
+ * as a server-reflexive candidate next to the host ones. */
+static void start_discovery(struct vg_webrtc *w)
+{
+    char host[256];
+    uint16_t port;
+    if (!w->cfg.stun_server || !w->cfg.stun_server[0] ||
+        vg_config_parse_listen(w->cfg.stun_server, host, sizeof(host), &port) < 0)
+        return;
+    w->dns = evdns_base_new(w->base,
+                            EVDNS_BASE_INITIALIZE_NAMESERVERS | EVDNS_BASE_DISABLE_WHEN_INACTIVE);
+    if (!w->dns || vg_ice_discover(w->ice, w->dns, host, port, on_public, w) < 0)
+        vg_log_write(VG_LOG_WARN, "webrtc", NULL, "cannot ask %s for the public address",
+                     w->cfg.stun_server);
+}
+
 int vg_webrtc_new(struct event_base *base, struct vg_hub *hub, const struct vg_webrtc_config *cfg,
                   struct vg_webrtc **ret)
 {
@@ -459,6 +494,7 @@ int vg_webrtc_new(struct event_base *base, struct vg_hub *hub, const struct vg_w
         return r;
     }
     find_candidates(w);
+    start_discovery(w);
     *ret = w;
     return 0;
 }
@@ -470,6 +506,8 @@ void vg_webrtc_free(struct vg_webrtc *w)
     while (w->sessions)
         session_free(w->sessions);
     vg_ice_free(w->ice);
+    if (w->dns)
+        evdns_base_free(w->dns, 1);
     SSL_CTX_free(w->ssl);
     vg_cert_done(&w->cert);
     if (w->ice || w->ssl)
@@ -535,7 +573,7 @@ int vg_webrtc_whep(struct vg_webrtc *w, const char *stream_id, const char *offer
     s->ice.on_packet = on_ice_packet;
     s->ice.on_gone = on_ice_gone;
     vg_ice_add(w->ice, &s->ice);
-    struct vg_sdp_local_candidate cands[2 * MAX_CANDIDATES];
+    struct vg_sdp_local_candidate cands[2 * MAX_CANDIDATES + 1];
     size_t nc = 0;
     for (unsigned i = 0; i < w->n_candidates; i++) {
         cands[nc++] = (struct vg_sdp_local_candidate){w->candidates[i], vg_ice_udp_port(w->ice),
@@ -543,6 +581,9 @@ int vg_webrtc_whep(struct vg_webrtc *w, const char *stream_id, const char *offer
         cands[nc++] = (struct vg_sdp_local_candidate){w->candidates[i], vg_ice_tcp_port(w->ice),
                                                       VG_SDP_CAND_TCP, VG_SDP_CAND_HOST};
     }
+    if (w->public_ip[0] && nc < VG_SDP_ANSWER_MAX_CANDIDATES)
+        cands[nc++] = (struct vg_sdp_local_candidate){w->public_ip, w->public_port, VG_SDP_CAND_UDP,
+                                                      VG_SDP_CAND_SRFLX};
     struct vg_sdp_answer_params ap = {
         .dir = VG_SDP_ANSWER_WHEP,
         .video = params->video.codec,

@@ -23,7 +23,8 @@ struct vg_webrtc_config {
      * IPv4, loopback last). Borrowed, must outlive the endpoint. */
     char **addresses;
     unsigned n_addresses;
-    unsigned max_sessions;       /* 0: 100 */
+    const char *stun_server; /* "host:port" asked for our public address; NULL: none */
+    unsigned max_sessions;   /* 0: 100 */
     unsigned consent_timeout_ms; /* 0: 30000 */
 };
 
