@@ -32,7 +32,7 @@
 //                  ffmpeg: `ffmpeg -re -f concat … -c copy -f rtp` (STAP-A, a fifth the packets)
 //   --no-cpu       skip Vigil's CPU part (the latency part and Janus still run)
 // Env: VIGIL_BIN (build/vigil), VIGIL_CHROMIUM (/usr/bin/chromium), JANUS_BIN (janus),
-//      FFMPEG_BIN (ffmpeg).
+//      FFMPEG_BIN (ffmpeg), BENCH_DEBUG=1 (the pages' console, Janus viewers' setup times).
 
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -248,7 +248,7 @@ const otherPct = (r) => (r.hostBusyPct * os.cpus().length) - Object.keys(r.cpu).
 // origin (the UI itself would start its own wall of MSE players).
 
 function pageLib(readBarcode, interval, decode, transport) {
-    const B = { pcs: [], samples: {}, misses: {}, sampling: false, players: [] };
+    const B = { pcs: [], samples: {}, misses: {}, sampling: false, players: [], debug: false };
     window.bench = B;
 
     B.permission = async () => {
@@ -286,7 +286,6 @@ function pageLib(readBarcode, interval, decode, transport) {
         video.requestVideoFrameCallback(cb);
     };
 
-    /** A WHEP viewer: offer, POST, answer. sink: a <video> element or null. Returns its index. */
     // --decode key: an encoded transform passes keyframes to the decoder and drops the rest
     // (after the RTP receiver: packets, NACKs and reports are the same as a full viewer's).
     B.keyOnly = (receiver) => {
@@ -298,6 +297,7 @@ function pageLib(readBarcode, interval, decode, transport) {
         receiver.transform = new RTCRtpScriptTransform(B.worker, {});
     };
 
+    /** A WHEP viewer: offer, POST, answer. sink: a <video> element or null. Returns its index. */
     B.whep = async (url, headers, sink) => {
         const pc = new RTCPeerConnection();
         const tr = pc.addTransceiver('video', { direction: 'recvonly' });
@@ -333,6 +333,7 @@ function pageLib(readBarcode, interval, decode, transport) {
             if (j.janus === 'error' || j.error) throw new Error(`janus: ${JSON.stringify(j.error ?? j)}`);
             return j;
         };
+        const t0 = performance.now();
         const sid = (await post(base, { janus: 'create' })).data.id;
         const hid = (await post(`${base}/${sid}`, { janus: 'attach', plugin: 'janus.plugin.streaming' })).data.id;
         await post(`${base}/${sid}/${hid}`, { janus: 'message', body: { request: 'watch', id: mountpoint } });
@@ -346,6 +347,7 @@ function pageLib(readBarcode, interval, decode, transport) {
                 if (e.plugindata?.data?.error) throw new Error(`janus: ${e.plugindata.data.error}`);
             }
         }
+        const tOffer = performance.now();
         const pc = new RTCPeerConnection();
         const v = { pc, video: sink, janus: { base, sid } };
         pc.ontrack = (e) => {
@@ -361,6 +363,7 @@ function pageLib(readBarcode, interval, decode, transport) {
             setTimeout(resolve, 3000);
         });
         await post(`${base}/${sid}/${hid}`, { janus: 'message', body: { request: 'start' }, jsep: { type: 'answer', sdp: pc.localDescription.sdp } });
+        if (B.debug) console.log(`janus viewer ${B.pcs.length}: offer after ${Math.round(tOffer - t0)} ms, started after ${Math.round(performance.now() - t0)} ms`);
         B.pcs.push(v);
         return B.pcs.length - 1;
     };
@@ -408,6 +411,10 @@ async function blankPage(context, url, { refuse, decode = 'all' } = {}) {
     await page.goto(url);
     if (refuse) await context.unroute(refuse, handler);
     await page.evaluate(`(${pageLib})((${barcodeReaderSource}), ${opt.interval}, ${JSON.stringify(decode)}, ${JSON.stringify(opt.transport)})`);
+    if (process.env.BENCH_DEBUG) {
+        page.on('console', (m) => console.log(`  [page] ${m.text()}`));
+        await page.evaluate(() => { window.bench.debug = true; });
+    }
     return page;
 }
 
@@ -831,6 +838,7 @@ async function nalFeed(port) {
     const queue = [];
     let pumping = false;
     const pump = () => {
+        if (feed.stopped) return;
         for (let k = 0; k < 8 && queue.length; k++) sock.send(queue.shift(), port, '127.0.0.1');
         pumping = queue.length > 0 && !feed.stopped;
         if (pumping) setTimeout(pump, 1);
