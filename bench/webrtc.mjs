@@ -215,9 +215,17 @@ function hostTicks() {
     return { busy: total - f[3] - f[4], total };
 }
 
+/** The kernel's UDP counters (this network namespace: every process on the host). */
+function udpCounters() {
+    const lines = fs.readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((l) => l.startsWith('Udp:'));
+    const keys = lines[0].split(/\s+/).slice(1);
+    const vals = lines[1].split(/\s+/).slice(1).map(Number);
+    return Object.fromEntries(keys.map((k, i) => [k, vals[i]]));
+}
+
 /** CPU ticks per group of pids (pids gone by the end count for what they used until the start). */
 function snapshot(groups) {
-    const out = { t: now(), host: hostTicks(), self: process.cpuUsage(), groups: {} };
+    const out = { t: now(), host: hostTicks(), self: process.cpuUsage(), udp: udpCounters(), groups: {} };
     for (const [name, pids] of Object.entries(groups)) out.groups[name] = new Map(pids.map((p) => [p, cpuTicks(p)]));
     return out;
 }
@@ -236,6 +244,9 @@ function delta(a, b) {
     const ht = b.host.total - a.host.total;
     out.hostBusyPct = ht > 0 ? (100 * (b.host.busy - a.host.busy)) / ht : 0;
     out.self = (b.self.user - a.self.user + b.self.system - a.self.system) / 1e6;
+    // Datagrams the kernel dropped because a receiver's socket buffer was full / a sender's was.
+    out.rcvbufErrors = b.udp.RcvbufErrors - a.udp.RcvbufErrors;
+    out.sndbufErrors = b.udp.SndbufErrors - a.udp.SndbufErrors;
     return out;
 }
 
@@ -387,9 +398,11 @@ function pageLib(readBarcode, interval, decode, transport) {
     B.closeAll = async (headers) => {
         for (const v of B.pcs) {
             v.pc.close();
-            if (v.location && headers) await fetch(v.location, { method: 'DELETE', headers }).catch(() => {});
+            if (v.location && headers) await fetch(v.location, { method: 'DELETE', headers, signal: AbortSignal.timeout(5000) }).catch(() => {});
             if (v.janus) {
-                await fetch(`${v.janus.base}/${v.janus.sid}`, { method: 'POST', body: JSON.stringify({ janus: 'destroy', transaction: 'x' }) }).catch(() => {});
+                await fetch(`${v.janus.base}/${v.janus.sid}`, {
+                    method: 'POST', body: JSON.stringify({ janus: 'destroy', transaction: 'x' }), signal: AbortSignal.timeout(5000),
+                }).catch(() => {});
             }
         }
         B.pcs = [];
@@ -537,7 +550,7 @@ async function openViewers(browser, origin, api, n, target) {
     }
     await Promise.all(pages.map(async (page, i) => {
         const k = Math.min(opt.perPage, n - i * opt.perPage);
-        const errs = await page.evaluate(async ({ k, target, sink }) => {
+        const errs = await withTimeout(page.evaluate(async ({ k, target, sink }) => {
             const B = window.bench;
             await B.permission();
             const errs = [];
@@ -551,14 +564,23 @@ async function openViewers(browser, origin, api, n, target) {
                 }
             }
             return errs;
-        }, { k, target, sink: opt.sink });
+        }, { k, target, sink: opt.sink }), 240000, 'viewer setup').catch((e) => [e.message]);
         errors.push(...errs);
     }));
     return { contexts, pages, errors };
 }
 
+/** p, or a rejection after ms (a page stuck under load must not hang the script). */
+function withTimeout(p, ms, what) {
+    let t;
+    return Promise.race([p, new Promise((_, reject) => { t = setTimeout(() => reject(new Error(`${what}: no answer in ${ms / 1000} s`)), ms); })])
+        .finally(() => clearTimeout(t));
+}
+
+/** Every viewer's stats, page by page; a page that does not answer in 20 s counts as no viewers. */
 async function allStats(pages) {
-    return (await Promise.all(pages.map((p) => p.evaluate(() => window.bench.stats())))).flat();
+    const per = await Promise.all(pages.map((p) => withTimeout(p.evaluate(() => window.bench.stats()), 20000, 'getStats').catch(() => [])));
+    return per.flatMap((list, i) => list.map((st, j) => ({ ...st, key: `${i}:${j}` })));
 }
 
 /** Waits until every viewer is connected and has decoded a frame (or timeoutMs). */
@@ -584,26 +606,34 @@ function notReady(n, ready) {
 }
 
 async function closeViewers(v, headers) {
-    for (const p of v.pages) await p.evaluate((h) => window.bench.closeAll(h), headers ?? null).catch(() => {});
-    for (const c of v.contexts) await c.close().catch(() => {});
+    await Promise.all(v.pages.map((p) => withTimeout(p.evaluate((h) => window.bench.closeAll(h), headers ?? null), 30000, 'close').catch(() => {})));
+    for (const c of v.contexts) await withTimeout(c.close(), 30000, 'closing a context').catch(() => {});
 }
 
 /** The measured window: CPU of the server group, the browser, the host; viewers' stats. */
 async function measureWindow(groups, pages, extra = {}) {
-    const s0 = pages.length ? await allStats(pages) : [];
+    // Viewer rates over the time between the two getStats rounds (taken at their middle).
+    const stats = async () => {
+        const t0 = now();
+        const list = pages.length ? await allStats(pages) : [];
+        return { t: (t0 + now()) / 2, list };
+    };
+    const s0 = await stats();
     const e0 = extra.before ? await extra.before() : null;
     const a = snapshot({ ...groups, browser: browserPids() });
     await sleep(opt.seconds * 1000);
     const b = snapshot({ ...groups, browser: browserPids() });
-    const s1 = pages.length ? await allStats(pages) : [];
     const e1 = extra.after ? await extra.after() : null;
+    const s1 = await stats();
     const r = delta(a, b);
-    const per = s1.map((s, i) => {
-        const p = s0[i] ?? { bytes: 0, frames: 0 };
+    const first = new Map(s0.list.map((x) => [x.key, x]));
+    const dt = s1.t - s0.t;
+    const per = s1.list.map((s) => {
+        const p = first.get(s.key) ?? { bytes: 0, frames: 0 };
         return {
-            bitrate: ((s.bytes - p.bytes) * 8) / r.dt,
-            fps: (s.frames - p.frames) / r.dt,
-            pps: ((s.packets ?? 0) - (p.packets ?? 0)) / r.dt,
+            bitrate: ((s.bytes - p.bytes) * 8) / dt,
+            fps: (s.frames - p.frames) / dt,
+            pps: ((s.packets ?? 0) - (p.packets ?? 0)) / dt,
             dropped: (s.dropped ?? 0) - (p.dropped ?? 0),
             lost: (s.lost ?? 0) - (p.lost ?? 0),
             plis: (s.plis ?? 0) - (p.plis ?? 0),
@@ -697,7 +727,8 @@ async function benchVigil(browser) {
                     ` chromium ${fmt(row.browserPct, 0)} %; this script ${fmt((100 * m.r.self) / m.r.dt, 1)} %; other processes ${fmt(otherPct(m.r), 0)} %` +
                     ` (host busy ${fmt(m.r.hostBusyPct, 0)} % of ${os.cpus().length} cores)`);
                 console.log(`         sessions ${m.e1.length} (${JSON.stringify(transports)}), packets_sent rising for ${rising.length} of ${n};` +
-                    ` ${fmt(row.pktRate, 0)} packets/s sent in all = ${fmt(row.usPerPacket, 1)} µs of Vigil CPU per packet; server saw ${srvNacks} NACKs, ${srvPlis} PLIs`);
+                    ` ${fmt(row.pktRate, 0)} packets/s sent in all = ${fmt(row.usPerPacket, 1)} µs of Vigil CPU per packet; server saw ${srvNacks} NACKs, ${srvPlis} PLIs;` +
+                    ` kernel UDP drops: ${m.r.rcvbufErrors} receive-buffer, ${m.r.sndbufErrors} send-buffer (whole host)`);
                 console.log(`         ${viewerLine(m.per)}`);
             } finally {
                 await closeViewers(v, headers);
@@ -980,7 +1011,8 @@ async function benchJanus(browser, vigil) {
                     ` chromium ${fmt(row.browserPct, 0)} %; other processes ${fmt(row.other, 0)} %` +
                     ` (host busy ${fmt(m.r.hostBusyPct, 0)} % of ${os.cpus().length} cores)`);
                 console.log(`         viewers receiving ${row.receiving} of ${n}; ${fmt(pkts, 0)} packets/s received in all` +
-                    ` = ${fmt(row.usPerPacket, 1)} µs of Janus CPU per packet`);
+                    ` = ${fmt(row.usPerPacket, 1)} µs of Janus CPU per packet; kernel UDP drops: ${m.r.rcvbufErrors} receive-buffer,` +
+                    ` ${m.r.sndbufErrors} send-buffer (whole host)`);
                 console.log(`         ${viewerLine(m.per)}`);
             } finally {
                 await closeViewers(v, null);
