@@ -104,6 +104,7 @@ function report(label, results) {
     if (all.length) {
         const part = (f) => median(all.map(f));
         console.log(`  per tile (median): player start ${part((t) => t.start)} ms, server answers +${part((t) => t.open - t.start)} ms,` +
+            (all[0].offer ? ` (offer made +${part((t) => t.offer - t.start)} ms, answer back +${part((t) => t.answer - t.offer)} ms)` : '') +
             ` first media appended +${part((t) => (t.appended || t.frame) - t.open)} ms, first frame +${part((t) => t.frame - (t.appended || t.frame))} ms`);
     }
     if (done.length === results.length) {

@@ -2,6 +2,7 @@
 import * as api from '../api.js';
 import { h, notice } from '../dom.js';
 import { Wall } from '../wall/grid.js';
+import { prefetchWebRtc } from '../wall/webrtc-player.js';
 
 let current = null;
 
@@ -21,6 +22,7 @@ let prefetched = null;
 export function prefetch() {
     prefetched = api.request('GET', '/api/cameras', undefined, { quiet401: true });
     prefetched.catch(() => {}); // render asks again
+    prefetchWebRtc();
 }
 
 function cameraList() {

@@ -15,15 +15,42 @@ const DISCONNECTED_MS = 5000; // 'disconnected' that long: give up, the tile ret
 
 let iceServersPromise = null;
 
-/** The ICE servers (STUN/TURN) from GET /api/webrtc/config, asked once per page. */
+/**
+ * The ICE servers (STUN/TURN) from GET /api/webrtc/config, asked once per
+ * page; a failed answer is not kept, so the next call asks again. The wall
+ * calls it early (prefetchIceServers) so the first tile does not wait for it.
+ */
 function iceServers() {
     if (!iceServersPromise) {
         iceServersPromise = fetch('/api/webrtc/config', { credentials: 'same-origin', cache: 'no-store' })
-            .then((r) => (r.ok ? r.json() : { ice_servers: [] }))
+            .then((r) => {
+                if (!r.ok) throw new Error(`HTTP ${r.status}`);
+                return r.json();
+            })
             .then((j) => (j.ice_servers || []).map((s) => ({ urls: s.urls, username: s.username, credential: s.credential })))
-            .catch(() => []);
+            .catch(() => {
+                iceServersPromise = null;
+                return [];
+            });
     }
     return iceServersPromise;
+}
+
+let certificatePromise = null;
+
+/** One DTLS certificate for every connection of the page (each would make its own). */
+function certificate() {
+    if (!certificatePromise) {
+        certificatePromise = RTCPeerConnection.generateCertificate({ name: 'ECDSA', namedCurve: 'P-256' }).catch(() => null);
+    }
+    return certificatePromise;
+}
+
+/** Starts what every WebRTC tile needs before its first offer. */
+export function prefetchWebRtc() {
+    if (!webrtcAvailable()) return;
+    iceServers();
+    certificate();
 }
 
 export function webrtcAvailable() {
@@ -53,7 +80,8 @@ export class WebRtcPlayer {
     }
 
     async run() {
-        const pc = new RTCPeerConnection({ iceServers: await iceServers(), bundlePolicy: 'max-bundle' });
+        const [servers, cert] = await Promise.all([iceServers(), certificate()]);
+        const pc = new RTCPeerConnection({ iceServers: servers, bundlePolicy: 'max-bundle', certificates: cert ? [cert] : undefined });
         if (this.stopped) {
             pc.close();
             return;
@@ -69,6 +97,7 @@ export class WebRtcPlayer {
         // ICE-lite server: it learns our address from our checks, so the offer
         // goes at once, without waiting for candidates.
         await pc.setLocalDescription(await pc.createOffer());
+        this.timing.offer = Math.round(performance.now());
         const res = await fetch(`/api/streams/${encodeURIComponent(this.streamId)}/whep`, {
             method: 'POST',
             credentials: 'same-origin',
@@ -77,6 +106,7 @@ export class WebRtcPlayer {
         });
         if (this.stopped) return;
         if (res.status !== 201) throw await this.httpError(res);
+        this.timing.answer = Math.round(performance.now());
         this.location = res.headers.get('Location');
         const answer = await res.text();
         if (this.stopped) return;
