@@ -24,6 +24,7 @@
 #include "outputs/hls.h"
 #include "outputs/mjpeg.h"
 #include "outputs/snapshot.h"
+#include "sources/push.h"
 #include "http/lockout.h"
 #include "http/server.h"
 #include "store/cameras.h"
@@ -217,10 +218,15 @@ static int start_hub(struct vg_app *app)
         .backoff_max_ms = 30000,
         .state_dir = cfg->state_dir,
         .media_dir = cfg->stream_media_dir,
+        .push = app->push,
         .resolve = resolve_stream,
         .resolve_arg = app,
     };
-    int r = vg_hub_new(app->base, &hc, &app->hub);
+    int r = vg_push_new(&app->push);
+    if (r == 0) {
+        hc.push = app->push;
+        r = vg_hub_new(app->base, &hc, &app->hub);
+    }
     if (r == 0)
         r = vg_events_new(app, &app->events);
     return r;
@@ -238,6 +244,7 @@ static void start_webrtc(struct vg_app *app)
         .n_addresses = cfg->webrtc_addresses_count,
         .consent_timeout_ms = cfg->webrtc_consent_timeout_s * 1000,
         .stun_server = cfg->webrtc_stun_server,
+        .push = app->push,
     };
     int r = vg_webrtc_new(app->base, app->hub, &wc, &app->webrtc);
     if (r < 0)
@@ -386,6 +393,7 @@ void vg_app_done(struct vg_app *app)
     vg_webrtc_free(app->webrtc);
     app->webrtc = NULL;
     app->hub = vg_hub_free(app->hub);
+    app->push = vg_push_free(app->push);
     if (app->sig_int)
         event_free(app->sig_int);
     if (app->sig_term)

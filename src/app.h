@@ -19,6 +19,7 @@ struct vg_hls;
 struct vg_snapshots;
 struct vg_mjpeg;
 struct vg_webrtc;
+struct vg_push;
 
 struct vg_app {
     struct vg_config *cfg; /* owned */
@@ -32,6 +33,7 @@ struct vg_app {
     /* JPEG decoding and encoding, apart from logins so video never delays them */
     struct vg_workers *media_workers;
     struct vg_hub *hub;             /* every stream and its source */
+    struct vg_push *push;           /* publishers of webrtc: cameras, and their sources */
     struct vg_events *events;       /* server-sent event clients */
     struct vg_hls *hls;             /* LL-HLS packagers; made on the first request */
     struct vg_snapshots *snapshots; /* JPEG snapshots and their cache */

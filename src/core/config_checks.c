@@ -224,6 +224,13 @@ static int check_cameras(struct loader *ld, const struct vg_config *cfg)
         p = path_key(&c, "sub_url");
         if (cam->sub_url && vg_url_validate(cam->sub_url, &reason) < 0)
             return vg_config_fail_value(ld, &p, "is not usable: %s", reason);
+        /* A browser publishes one stream: there is nothing to pull a sub stream from. */
+        if (cam->sub_url && cam->sub_url[0] && vg_url_is_webrtc(cam->main_url))
+            return vg_config_fail_value(ld, &p, "must be empty: a webrtc camera has no sub stream");
+        if (cam->sub_url && vg_url_is_webrtc(cam->sub_url))
+            return vg_config_fail_value(ld, &p,
+                                        "is not usable: 'webrtc:' is a main_url only (a camera "
+                                        "published by a browser has no sub stream)");
         if (cam->sub_url && strncasecmp(cam->sub_url, "file:", 5) == 0 &&
             vg_url_file_path(cam->sub_url, cfg->stream_media_dir, path, sizeof(path), &reason) < 0)
             return vg_config_fail_value(ld, &p, "is not usable: %s", reason);

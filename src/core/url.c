@@ -24,10 +24,23 @@ static size_t scheme_len(const char *url)
     return url[n] == ':' ? n : 0;
 }
 
+bool vg_url_is_webrtc(const char *url)
+{
+    return url && strcmp(url, VG_URL_WEBRTC) == 0;
+}
+
+/* True for any URL whose scheme is webrtc, valid or not. */
+static bool webrtc_scheme(const char *url)
+{
+    return scheme_len(url) == 6 && strncasecmp(url, "webrtc", 6) == 0;
+}
+
 bool vg_url_scheme_allowed(const char *url)
 {
     if (!url)
         return false;
+    if (webrtc_scheme(url))
+        return vg_url_is_webrtc(url);
     size_t n = scheme_len(url);
     if (n == 0)
         return false;
@@ -80,8 +93,18 @@ int vg_url_validate(const char *url, const char **ret_reason)
             return -EINVAL;
         }
     }
+    /* Nothing may follow the colon: a suffix would be a second spelling of the
+     * same camera type, and nothing would read it. */
+    if (webrtc_scheme(url)) {
+        if (!vg_url_is_webrtc(url)) {
+            *ret_reason = "a webrtc URL is exactly 'webrtc:' (lowercase, nothing after the colon)";
+            return -EINVAL;
+        }
+        return 0;
+    }
     if (!vg_url_scheme_allowed(url)) {
-        *ret_reason = "URL scheme must be rtsp, rtsps, rtmp, http, https, file or demo";
+        *ret_reason = "URL scheme must be rtsp, rtsps, rtmp, http, https, file or demo, or the "
+                      "URL exactly 'webrtc:'";
         return -EINVAL;
     }
     if (strncasecmp(url, "demo:", 5) == 0) {

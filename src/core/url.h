@@ -7,13 +7,22 @@
 /* What a masked secret looks like in API output. */
 #define VG_MASK "********"
 
-/* URL schemes a camera may use: rtsp, rtsps, rtmp, http, https, file, demo.
- * (Where file:// URLs may point is the sources' business: streams.media_dir.) */
+/* The main URL of a camera whose video a browser publishes to Vigil (WHIP)
+ * instead of Vigil pulling it: exactly this string, nothing after the colon. Such
+ * a camera has no sub stream. */
+#define VG_URL_WEBRTC "webrtc:"
+
+/* URL schemes a camera may use: rtsp, rtsps, rtmp, http, https, file, demo, and
+ * the exact URL VG_URL_WEBRTC. (Where file:// URLs may point is the sources'
+ * business: streams.media_dir.) */
 bool vg_url_scheme_allowed(const char *url);
 
+/* True when url is exactly VG_URL_WEBRTC (NULL: false). */
+bool vg_url_is_webrtc(const char *url);
+
 /* Checks a camera URL: allowed scheme, no control characters or spaces, length
- * at most 2048, and for network schemes a non-empty host. Returns 0, or -EINVAL
- * with a static reason in *ret_reason. */
+ * at most 2048, for network schemes a non-empty host, and for webrtc nothing
+ * after the colon. Returns 0, or -EINVAL with a static reason in *ret_reason. */
 int vg_url_validate(const char *url, const char **ret_reason);
 
 /* Copies url into a new string with the password of any userinfo replaced by

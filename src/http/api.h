@@ -52,6 +52,21 @@ void vg_api_webrtc_config(struct vg_req *req);
 void vg_api_webrtc_sessions(struct vg_req *req);
 void vg_api_streams_whep(struct vg_req *req);
 void vg_api_streams_whep_delete(struct vg_req *req);
+void vg_api_streams_whip(struct vg_req *req);
+void vg_api_streams_whip_delete(struct vg_req *req);
+
+struct evhttp_request;
+/* The SDP offer of a WHEP/WHIP POST (Content-Type application/sdp, 1 byte to
+ * 64 KiB). Returns 0 and a NUL-terminated copy (caller frees), or replies
+ * 4xx/500 and returns a negative errno. */
+int vg_api_read_sdp_offer(struct vg_req *req, char **ret_offer, size_t *ret_len);
+/* DELETE of a WHEP/WHIP Location: ends session {session} of stream_id; 200 or 404. */
+void vg_api_end_webrtc_session(struct vg_req *req, const char *stream_id);
+/* The reply for a failed vg_webrtc_whep()/vg_webrtc_whip() (r, and its reason). */
+void vg_api_reply_webrtc_error(struct vg_req *req, int r, const char *error);
+/* 201 Created with the SDP answer and Location /api/streams/{id}/{kind}/{session}. */
+void vg_api_reply_sdp_answer(struct evhttp_request *ev, const char *stream_id, const char *kind,
+                             const char *session, const char *sdp);
 void vg_api_events(struct vg_req *req);
 
 /* Status of a stream as JSON (new reference). */

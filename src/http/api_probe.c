@@ -127,6 +127,9 @@ void vg_api_cameras_probe(struct vg_req *req)
     const char *reason;
     if (!b.failed && vg_url_validate(url, &reason) < 0)
         vg_body_fail(&b, "field 'url': %s", reason);
+    if (!b.failed && vg_url_is_webrtc(url))
+        vg_body_fail(&b, "field 'url': a webrtc camera has nothing to test: a browser publishes "
+                         "its video to Vigil");
     if (b.failed) {
         vg_reply_error(req, 400, "bad_request", "%s", b.err);
         goto out;

@@ -11,11 +11,13 @@
 
 static void add_session(void *arg, const struct vg_webrtc_session_info *s)
 {
-    json_array_append_new(arg,
-                          json_pack("{s:s,s:s,s:s,s:b,s:I,s:I,s:I}", "id", s->id, "stream",
-                                    s->stream_id, "transport", s->transport, "connected",
-                                    s->connected, "packets_sent", (json_int_t)s->packets_sent,
-                                    "nacks", (json_int_t)s->nacks, "plis", (json_int_t)s->plis));
+    json_array_append_new(arg, json_pack("{s:s,s:s,s:s,s:s,s:b,s:I,s:I,s:I,s:I,s:I}", "id", s->id,
+                                         "stream", s->stream_id, "direction", s->direction,
+                                         "transport", s->transport, "connected", s->connected,
+                                         "packets_sent", (json_int_t)s->packets_sent, "nacks",
+                                         (json_int_t)s->nacks, "plis", (json_int_t)s->plis,
+                                         "packets_received", (json_int_t)s->packets_received,
+                                         "keyframe_requests", (json_int_t)s->keyframe_requests));
 }
 
 /* GET /api/webrtc/sessions: every open session (admins), to see who watches

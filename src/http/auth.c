@@ -9,6 +9,7 @@
 #include "core/netaddr.h"
 #include "core/secret.h"
 #include "core/util.h"
+#include "store/cameras.h"
 #include "store/sessions.h"
 #include "store/tokens.h"
 
@@ -89,6 +90,7 @@ static int identify_token(struct vg_req *req, const char *secret)
     if (r < 0)
         return -ENOENT;
     req->token_id = tok.id;
+    memcpy(req->token_publish, tok.publish, sizeof(req->token_publish));
     return 0;
 }
 
@@ -155,6 +157,16 @@ bool vg_authz_camera_visible(const struct vg_user *u, const char *camera_id, con
     if (vg_strlist_contains(&u->cameras, camera_id))
         return true;
     return zone && zone[0] && vg_strlist_contains(&u->zones, zone);
+}
+
+bool vg_authz_may_publish(const struct vg_req *req, const struct vg_camera *cam)
+{
+    if (!req || !cam)
+        return false;
+    if (vg_authz_is_admin(&req->user))
+        return true;
+    return req->token_id && vg_token_publish_has(req->token_publish, cam->id) &&
+           vg_authz_camera_visible(&req->user, cam->id, cam->zone);
 }
 
 bool vg_authz_user_access(const struct vg_user *who, int64_t target_user_id)

@@ -8,6 +8,8 @@
 #include "http/router.h"
 #include "store/users.h"
 
+struct vg_camera;
+
 #define VG_SESSION_COOKIE "vigil_session"
 
 /* Sets req->ip: the peer address, or when the peer is a trusted proxy the
@@ -33,5 +35,12 @@ bool vg_auth_cookie_value(const char *header, const char *name, char *out, size_
  * camera; otherwise a camera is visible when its id is listed or its zone is. */
 bool vg_authz_camera_visible(const struct vg_user *u, const char *camera_id, const char *zone);
 bool vg_authz_is_admin(const struct vg_user *u);
+/* Whether req may publish video to cam (WHIP): an admin may publish to any
+ * camera; anyone else only with a bearer token whose publish list names cam->id
+ * (store/tokens.h), and only to a camera their user may see
+ * (vg_authz_camera_visible). A cookie session of a viewer never may. Whether the
+ * camera takes published video at all (a webrtc camera) is the caller's check.
+ * Pure: reads req's identity only. */
+bool vg_authz_may_publish(const struct vg_req *req, const struct vg_camera *cam);
 /* A user may read and change their own account; an admin any. */
 bool vg_authz_user_access(const struct vg_user *who, int64_t target_user_id);

@@ -47,9 +47,12 @@ json_t *vg_camera_to_json(const struct vg_camera *c)
                       c->nvr_id[0] ? json_string(c->nvr_id) : json_null(), "readonly",
                       vg_camera_readonly(c), "created_at", time_or_null(c->created_at),
                       "updated_at", time_or_null(c->updated_at));
-    if (o)
+    if (o) {
         json_object_set_new(o, "transport",
                             json_string(c->transport == VG_TRANSPORT_UDP ? "udp" : "tcp"));
+        json_object_set_new(o, "type",
+                            json_string(vg_url_is_webrtc(c->main_url) ? "webrtc" : "url"));
+    }
     free(main_url);
     free(sub_url);
     return o;
@@ -94,12 +97,28 @@ json_t *vg_user_to_json(const struct vg_user *u)
                      time_or_null(u->created_at));
 }
 
+/* "a,b" -> ["a", "b"]; "" -> []. */
+static json_t *publish_to_json(const char *publish)
+{
+    json_t *a = json_array();
+    for (const char *p = publish; a && *p;) {
+        size_t n = strcspn(p, ",");
+        if (n)
+            json_array_append_new(a, json_stringn(p, n));
+        p += n;
+        if (*p)
+            p++;
+    }
+    return a;
+}
+
 json_t *vg_token_to_json(const struct vg_token *t)
 {
-    return json_pack("{s:I,s:s,s:I,s:s,s:o,s:o,s:o}", "id", (json_int_t)t->id, "name", t->name,
-                     "user_id", (json_int_t)t->user_id, "username", t->username, "created_at",
-                     time_or_null(t->created_at), "expires_at", time_or_null(t->expires_at),
-                     "last_used_at", time_or_null(t->last_used_at));
+    return json_pack("{s:I,s:s,s:I,s:s,s:o,s:o,s:o,s:o}", "id", (json_int_t)t->id, "name", t->name,
+                     "user_id", (json_int_t)t->user_id, "username", t->username, "publish",
+                     publish_to_json(t->publish), "created_at", time_or_null(t->created_at),
+                     "expires_at", time_or_null(t->expires_at), "last_used_at",
+                     time_or_null(t->last_used_at));
 }
 
 json_t *vg_audit_to_json(const struct vg_audit_entry *e)
@@ -192,17 +211,69 @@ static void id_field(struct vg_body *b, bool create, char id[VG_SLUG_MAX], size_
     }
 }
 
+enum camera_type { TYPE_ABSENT, TYPE_URL, TYPE_WEBRTC };
+
+static enum camera_type type_field(struct vg_body *b)
+{
+    const char *v;
+    if (!vg_body_string(b, "type", 16, false, &v))
+        return TYPE_ABSENT;
+    if (strcmp(v, "url") == 0)
+        return TYPE_URL;
+    if (strcmp(v, "webrtc") == 0)
+        return TYPE_WEBRTC;
+    vg_body_fail(b, "field 'type' must be url (Vigil pulls the stream from main_url) or webrtc "
+                    "(a browser publishes it)");
+    return TYPE_ABSENT;
+}
+
+/* The camera type against its URLs, once the URL fields are applied. A webrtc
+ * camera is main_url VG_URL_WEBRTC and no sub stream; "type" may say so instead of
+ * main_url. A camera that becomes webrtc drops the sub stream it had, so a form
+ * switching type need not clear it; a body that sends one is refused. */
+static void apply_type(struct vg_body *b, enum camera_type type, struct vg_camera *cam)
+{
+    bool main_given = json_object_get(b->obj, "main_url") != NULL;
+    bool sub_given = json_object_get(b->obj, "sub_url") != NULL;
+    if (type == TYPE_WEBRTC) {
+        if (main_given && !vg_url_is_webrtc(cam->main_url)) {
+            vg_body_fail(b, "field 'main_url' must be '" VG_URL_WEBRTC
+                            "' or left out when type is webrtc");
+            return;
+        }
+        vg_body_set_string(b, &cam->main_url, VG_URL_WEBRTC);
+    } else if (type == TYPE_URL && vg_url_is_webrtc(cam->main_url)) {
+        vg_body_fail(b, main_given ? "field 'main_url' must be a stream URL when type is url"
+                                   : "field 'main_url' is required when type is url");
+        return;
+    }
+    if (vg_url_is_webrtc(cam->sub_url)) {
+        vg_body_fail(b, "field 'sub_url': '" VG_URL_WEBRTC "' is a main_url only (a camera "
+                        "published by a browser has no sub stream)");
+        return;
+    }
+    if (!vg_url_is_webrtc(cam->main_url))
+        return;
+    if (sub_given && cam->sub_url && cam->sub_url[0])
+        vg_body_fail(b, "field 'sub_url' must be empty: a webrtc camera has no sub stream");
+    else
+        vg_body_set_string(b, &cam->sub_url, "");
+}
+
 void vg_camera_from_body(struct vg_body *b, bool create, struct vg_camera *cam)
 {
-    static const char *const fields[] = {"id",      "name",      "zone",     "main_url",
-                                         "sub_url", "username",  "password", "enabled",
-                                         "record",  "transport", NULL};
+    static const char *const fields[] = {"id",       "name",    "zone",      "type",
+                                         "main_url", "sub_url", "username",  "password",
+                                         "enabled",  "record",  "transport", NULL};
     vg_body_only_keys(b, fields, readonly_fields);
     text_field(b, "name", VG_NAME_MAX, &cam->name);
     id_field(b, create, cam->id, VG_SLUG_MAX - 1, cam->name);
     text_field(b, "zone", VG_NAME_MAX, &cam->zone);
-    url_field(b, "main_url", create, &cam->main_url);
+    enum camera_type type = type_field(b);
+    url_field(b, "main_url", create && type != TYPE_WEBRTC, &cam->main_url);
     url_field(b, "sub_url", false, &cam->sub_url);
+    if (!b->failed)
+        apply_type(b, type, cam);
     text_field(b, "username", 128, &cam->username);
     secret_field(b, "password", &cam->password);
     vg_body_bool(b, "enabled", &cam->enabled);

@@ -94,6 +94,19 @@ bool vg_body_bool(struct vg_body *b, const char *key, bool *ret)
     return true;
 }
 
+bool vg_body_id(struct vg_body *b, const char *key, int64_t *ret)
+{
+    json_t *v = json_object_get(b->obj, key);
+    if (!v)
+        return false;
+    if (!json_is_integer(v) || json_integer_value(v) < 1) {
+        vg_body_fail(b, "field '%s' must be an id (a whole number from 1)", key);
+        return false;
+    }
+    *ret = (int64_t)json_integer_value(v);
+    return true;
+}
+
 bool vg_body_uint(struct vg_body *b, const char *key, unsigned min, unsigned max, unsigned *ret)
 {
     json_t *v = json_object_get(b->obj, key);

@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "store/users.h"
 
@@ -29,6 +30,8 @@ bool vg_body_string(struct vg_body *b, const char *key, size_t maxlen, bool requ
                     const char **ret);
 bool vg_body_bool(struct vg_body *b, const char *key, bool *ret);
 bool vg_body_uint(struct vg_body *b, const char *key, unsigned min, unsigned max, unsigned *ret);
+/* A row id: a whole number from 1 to INT64_MAX. */
+bool vg_body_id(struct vg_body *b, const char *key, int64_t *ret);
 /* Array of at most max_items strings of 1..maxlen bytes; *ret replaced (old list freed). */
 bool vg_body_strlist(struct vg_body *b, const char *key, size_t max_items, size_t maxlen,
                      struct vg_strlist *ret);

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "store/tokens.h"
 #include "store/users.h"
 
 struct vg_app;
@@ -34,6 +35,9 @@ struct vg_req {
     struct vg_user user;
     int64_t session_id; /* 0 unless authenticated by cookie */
     int64_t token_id;   /* 0 unless authenticated by bearer token */
+    /* That token's publish list (struct vg_token.publish); "" otherwise. Read it
+     * through vg_authz_may_publish (http/auth.h). */
+    char token_publish[VG_TOKEN_PUBLISH_SIZE];
     char csrf_token[64];
 };
 

@@ -47,6 +47,8 @@ const struct vg_route vg_routes[] = {
     R(GET, "/api/streams/{id}/mjpeg", USER, vg_api_streams_mjpeg),
     R(POST, "/api/streams/{id}/whep", USER, vg_api_streams_whep),
     R(DELETE, "/api/streams/{id}/whep/{session}", USER, vg_api_streams_whep_delete),
+    R(POST, "/api/streams/{id}/whip", USER, vg_api_streams_whip),
+    R(DELETE, "/api/streams/{id}/whip/{session}", USER, vg_api_streams_whip_delete),
     R(GET, "/api/webrtc/config", USER, vg_api_webrtc_config),
     R(GET, "/api/webrtc/sessions", ADMIN, vg_api_webrtc_sessions),
     R(GET, "/api/events", USER, vg_api_events),

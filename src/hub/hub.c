@@ -25,6 +25,7 @@ struct entry {
     struct vg_source *source;
     enum vg_stream_state state;
     char reason[160];
+    bool waiting; /* the source is up and waits (VG_SOURCE_WAITING) */
     unsigned users;
     unsigned reconnects, attempts;
     struct event *retry, *idle;
@@ -73,6 +74,7 @@ static void fill_status(struct entry *e, struct vg_stream_status *st)
     if (!e)
         return;
     vg_strlcpy(st->reason, sizeof(st->reason), e->reason);
+    st->waiting = e->waiting;
     st->reconnects = e->reconnects;
     st->consumers = e->users;
     if (!e->stream)
@@ -116,6 +118,7 @@ static void set_state(struct entry *e, enum vg_stream_state state, const char *r
 
 static void stop_source(struct entry *e)
 {
+    e->waiting = false;
     if (e->source) {
         e->ops->stop(e->source);
         e->source = NULL;
@@ -148,6 +151,7 @@ static void start_source(struct entry *e)
         .state_dir = h->state_dir,
         .dns = h->dns,
         .media_dir = h->cfg.media_dir,
+        .push = h->cfg.push,
     };
     set_state(e, VG_STATE_STARTING, NULL);
     r = e->ops->start(h->base, &sc, e->stream, on_report, e, &e->source);
@@ -182,10 +186,16 @@ static void schedule_retry(struct entry *e)
 static void on_report(void *arg, enum vg_source_event ev, const char *reason)
 {
     struct entry *e = arg;
+    e->waiting = ev == VG_SOURCE_WAITING;
     switch (ev) {
     case VG_SOURCE_CONNECTED:
         e->attempts = 0;
         set_state(e, VG_STATE_ONLINE, NULL);
+        return;
+    case VG_SOURCE_WAITING:
+        /* The source stays up: what it waits for may come any moment. */
+        e->attempts = 0;
+        set_state(e, VG_STATE_OFFLINE, reason);
         return;
     case VG_SOURCE_UNAUTHORIZED:
         set_state(e, VG_STATE_UNAUTHORIZED, reason);

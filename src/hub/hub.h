@@ -29,6 +29,7 @@ const char *vg_stream_state_name(enum vg_stream_state s);
 struct vg_stream_status {
     enum vg_stream_state state;
     char reason[160];
+    bool waiting;          /* offline, but the source is up waiting (for a publisher) */
     int64_t last_frame_at; /* Unix ms of the newest frame; 0 before any */
     double fps, bitrate;
     unsigned width, height;
@@ -51,6 +52,7 @@ struct vg_hub_config {
     unsigned backoff_min_ms, backoff_max_ms;
     const char *state_dir;
     const char *media_dir; /* borrowed, outlives the hub: where file:// URLs may point */
+    struct vg_push *push;  /* borrowed, outlives the hub: publishers of webrtc: streams */
     /* Returns 0 and fills origin, or -ENOENT (no such stream), -EACCES... */
     int (*resolve)(void *arg, const char *stream_id, struct vg_stream_origin *ret_origin);
     void *resolve_arg;

@@ -103,6 +103,7 @@ int vg_rtp_depack_init(struct vg_rtp_depack *d, enum vg_codec codec, struct vg_s
         break;
     case VG_CODEC_PCMA:
     case VG_CODEC_PCMU:
+    case VG_CODEC_OPUS:
         r = 0;
         break;
     default:
@@ -125,10 +126,9 @@ void vg_rtp_depack_done(struct vg_rtp_depack *d)
     memset(d, 0, sizeof(*d));
 }
 
-static int push_g711(const struct vg_rtp_packet *p, vg_rtp_unit_fn *emit, void *arg)
+/* G.711 and Opus: a packet's payload is one frame. */
+static int push_whole(const struct vg_rtp_packet *p, vg_rtp_unit_fn *emit, void *arg)
 {
-    if (p->payload_len == 0)
-        return -EINVAL;
     return emit(arg, p->payload, p->payload_len, p->ts);
 }
 
@@ -149,6 +149,10 @@ int vg_rtp_depack_push(struct vg_rtp_depack *d, const struct vg_rtp_packet *p, v
     }
     d->have_seq = true;
     d->last_seq = p->seq;
+    /* Padding alone (a sender probing bandwidth) takes a sequence number
+     * but carries nothing: no loss, no unit. */
+    if (p->payload_len == 0)
+        return 0;
     switch (d->codec) {
     case VG_CODEC_H264:
     case VG_CODEC_H265:
@@ -157,7 +161,8 @@ int vg_rtp_depack_push(struct vg_rtp_depack *d, const struct vg_rtp_packet *p, v
         return vg_rtp_depack_aac_push(d, p, emit, arg);
     case VG_CODEC_PCMA:
     case VG_CODEC_PCMU:
-        return push_g711(p, emit, arg);
+    case VG_CODEC_OPUS:
+        return push_whole(p, emit, arg);
     default:
         return -EINVAL;
     }

@@ -1,7 +1,8 @@
 /* RTP payload formats to access units, one depacketizer per received track:
  * H.264 (RFC 6184: single NAL unit, STAP-A, FU-A), H.265 (RFC 7798: single,
- * AP, FU; no DONL), AAC (RFC 3640 mpeg4-generic, AU headers) and G.711
- * (PCMA/PCMU payload as is).
+ * AP, FU; no DONL), AAC (RFC 3640 mpeg4-generic, AU headers), G.711
+ * (PCMA/PCMU payload as is) and Opus (RFC 7587: one packet, one frame).
+ * A packet without payload (padding only) is no loss and no unit.
  *
  * Video units come out as Annex B access units (4-byte start codes), which
  * media/ingest turns into frames. A unit ends at the marker bit, or when the
@@ -62,7 +63,7 @@ struct vg_rtp_depack {
     uint64_t dropped_units; /* units not emitted because of a loss or damage */
 };
 
-/* Sets up for codec (H264, H265, AAC, PCMA, PCMU). fmtp is the track's fmtp
+/* Sets up for codec (H264, H265, AAC, PCMA, PCMU, OPUS). fmtp is the track's fmtp
  * parameters (may be empty); for AAC it must give sizelength (13 for hbr) and
  * indexlength (0 when absent, as RFC 3640 says). Returns 0, -ENOTSUP (codec or
  * mode we do not handle, such as H.264 packetization-mode=2 or H.265 with

@@ -122,6 +122,45 @@ out:
     return r;
 }
 
+/* RFC 7845 §5.1 identification header: what an MP4 Opus track's dOps holds.
+ * Pre-skip 0: RTP carries no encoder delay, so nothing is trimmed. */
+static size_t opus_head(uint8_t *out, unsigned channels)
+{
+    static const uint8_t head[19] = {
+        'O', 'p', 'u',  's',  'H', 'e', 'a', 'd', 1, 0,
+        0,   0,   0x80, 0xbb, 0,   0,   0,   0,   0}; /* 48000 little-endian */
+    memcpy(out, head, sizeof(head));
+    out[9] = (uint8_t)channels;
+    return sizeof(head);
+}
+
+int vg_rtsp_media_init_codecs(struct vg_rtsp_media *m, struct vg_stream *stream,
+                              enum vg_codec video, enum vg_codec audio, unsigned audio_channels)
+{
+    *m = (struct vg_rtsp_media){.stream = stream};
+    struct vg_span none = {"", 0};
+    struct vg_rtsp_track *v = &m->tracks[VG_RTSP_VIDEO], *a = &m->tracks[VG_RTSP_AUDIO];
+    if ((video != VG_CODEC_H264 && video != VG_CODEC_H265) ||
+        vg_rtp_depack_init(&v->depack, video, none) < 0)
+        return -ENOTSUP;
+    v->codec = video;
+    v->clock_rate = 90000;
+    vg_video_ingest_init(&m->video, video);
+    if (audio == VG_CODEC_NONE)
+        return 0;
+    if ((audio != VG_CODEC_PCMA && audio != VG_CODEC_PCMU && audio != VG_CODEC_OPUS) ||
+        vg_rtp_depack_init(&a->depack, audio, none) < 0) {
+        vg_rtsp_media_done(m);
+        return -ENOTSUP;
+    }
+    a->codec = audio;
+    a->clock_rate = audio == VG_CODEC_OPUS ? 48000 : 8000;
+    a->channels = audio == VG_CODEC_OPUS && audio_channels == 2 ? 2 : 1;
+    if (audio == VG_CODEC_OPUS)
+        a->config_len = opus_head(a->config, a->channels);
+    return 0;
+}
+
 void vg_rtsp_media_drop(struct vg_rtsp_media *m, unsigned track)
 {
     struct vg_rtsp_track *tr = &m->tracks[track];
@@ -153,13 +192,23 @@ static int publish_params(struct vg_rtsp_media *m)
 }
 
 /* The unit's time on the track's timeline: RTP timestamps unwrapped, then kept
- * moving forward across camera restarts and jumps. */
-static int64_t track_time(struct vg_rtsp_track *tr, uint32_t ts, int64_t step)
+ * moving forward across camera restarts and jumps. Each track's RTP clock
+ * starts at a random value, so a track's first unit is placed at its arrival
+ * time after the session's first unit: sound and pictures line up within the
+ * network's jitter, whatever the sender's offsets. */
+static int64_t track_time(struct vg_rtsp_media *m, struct vg_rtsp_track *tr, uint32_t ts,
+                          int64_t step, int64_t now_us)
 {
-    if (tr->have_ts)
+    if (!m->have_origin) {
+        m->origin_us = now_us;
+        m->have_origin = true;
+    }
+    if (tr->have_ts) {
         tr->ts += (int32_t)(ts - tr->last_ts);
-    else
-        tr->ts = ts;
+    } else {
+        int64_t since = now_us > m->origin_us ? now_us - m->origin_us : 0;
+        tr->ts = since * (int64_t)tr->clock_rate / 1000000;
+    }
     tr->have_ts = true;
     tr->last_ts = ts;
     return vg_restamp_map(&tr->restamp, tr->ts, step, tr->clock_rate, false);
@@ -192,7 +241,7 @@ static int on_video_unit(void *arg, const uint8_t *data, size_t len, uint32_t ts
     struct vg_rtsp_track *tr = &m->tracks[VG_RTSP_VIDEO];
     f->track = VG_TRACK_VIDEO;
     f->received_us = c->now;
-    f->dts = f->pts = track_time(tr, ts, VG_VIDEO_TIMESCALE / 25);
+    f->dts = f->pts = track_time(m, tr, ts, VG_VIDEO_TIMESCALE / 25, c->now);
     vg_stream_publish(m->stream, f);
     m->published = true;
     return 0;
@@ -212,7 +261,10 @@ static int on_audio_unit(void *arg, const uint8_t *data, size_t len, uint32_t ts
     f->track = VG_TRACK_AUDIO;
     f->key = true;
     f->received_us = c->now;
-    f->dts = f->pts = track_time(tr, ts, tr->codec == VG_CODEC_AAC ? 1024 : (int64_t)len);
+    int64_t step = tr->codec == VG_CODEC_AAC    ? 1024
+                   : tr->codec == VG_CODEC_OPUS ? 960 /* 20 ms, what browsers send */
+                                                : (int64_t)len;
+    f->dts = f->pts = track_time(m, tr, ts, step, c->now);
     vg_stream_publish(m->stream, f);
     return 0;
 }

@@ -31,10 +31,12 @@ struct vg_rtsp_track {
 };
 
 struct vg_rtsp_media {
-    struct vg_stream *stream; /* not owned */
+    struct vg_stream *stream; /* not owned; may be changed between packets */
     struct vg_rtsp_track tracks[VG_RTSP_TRACKS];
     struct vg_video_ingest video;
     bool published; /* a first video frame went out */
+    bool have_origin;
+    int64_t origin_us; /* arrival of the first unit: where every track's time starts */
 };
 
 /* Picks the first H.264/H.265 video track and the first AAC (mpeg4-generic),
@@ -43,6 +45,12 @@ struct vg_rtsp_media {
  * "unsupported video codec MP4V-ES", "malformed SDP: ..."). */
 int vg_rtsp_media_init(struct vg_rtsp_media *m, struct vg_stream *stream, const char *sdp,
                        size_t sdp_len, const char *base, char *why, size_t whylen);
+
+/* Sets up tracks for RTP whose codecs were agreed elsewhere (a WHIP offer):
+ * video H.264 or H.265 with parameter sets in band; audio PCMA, PCMU, Opus
+ * (48 kHz, given channels) or NONE. Returns 0 or -ENOTSUP. */
+int vg_rtsp_media_init_codecs(struct vg_rtsp_media *m, struct vg_stream *stream, enum vg_codec video,
+                              enum vg_codec audio, unsigned audio_channels);
 
 /* Gives up a track (the server refused its SETUP). */
 void vg_rtsp_media_drop(struct vg_rtsp_media *m, unsigned track);

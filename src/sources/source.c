@@ -13,7 +13,7 @@ const struct vg_source_ops *vg_source_for_url(const char *url, bool udp)
     } kinds[] = {
         {"demo:", &vg_source_demo},    {"rtsp://", &vg_source_lavf}, {"rtsps://", &vg_source_lavf},
         {"rtmp://", &vg_source_lavf},  {"http://", &vg_source_lavf}, {"https://", &vg_source_lavf},
-        {"file:///", &vg_source_lavf},
+        {"file:///", &vg_source_lavf}, {"webrtc:", &vg_source_push},
     };
     for (size_t i = 0; url && i < sizeof(kinds) / sizeof(kinds[0]); i++) {
         size_t n = 0;

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 struct event_base;
+struct vg_push;
 struct evdns_base;
 struct vg_stream;
 struct vg_source;
@@ -16,6 +17,7 @@ enum vg_source_event {
     VG_SOURCE_UNREACHABLE,  /* no answer, refused, timed out */
     VG_SOURCE_FAILED,       /* answered, but with something we cannot use */
     VG_SOURCE_ENDED,        /* the stream ended (EOF, connection closed) */
+    VG_SOURCE_WAITING,      /* up, but nothing to send yet (no publisher): not retried */
 };
 
 /* Called on the loop thread (sources on other threads post it there).
@@ -30,6 +32,7 @@ struct vg_source_config {
     const char *state_dir;  /* where generated media (demo clips) lives */
     struct evdns_base *dns; /* the loop's resolver, for sources on the loop */
     const char *media_dir;  /* where file:// URLs may point; NULL: nowhere */
+    struct vg_push *push;   /* publishers of push streams (webrtc:); borrowed */
 };
 
 struct vg_source_ops {
@@ -44,6 +47,7 @@ struct vg_source_ops {
 extern const struct vg_source_ops vg_source_rtsp; /* rtsp over TCP, on the loop */
 extern const struct vg_source_ops vg_source_lavf; /* rtsp over UDP, rtsps, rtmp, http(s), file */
 extern const struct vg_source_ops vg_source_demo; /* demo:N */
+extern const struct vg_source_ops vg_source_push; /* webrtc: (sources/push.h) */
 
 /* The source kind for a URL (udp: RTSP over UDP was asked for), or NULL. */
 const struct vg_source_ops *vg_source_for_url(const char *url, bool udp);

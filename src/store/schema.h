@@ -107,4 +107,15 @@ static const char *const migrations[] = {
     "  target TEXT NOT NULL DEFAULT '',"
     "  detail TEXT NOT NULL DEFAULT ''"
     ");",
+    /* 2 */
+    /* The cameras a token may publish to (WHIP), as camera ids joined by ','; ids
+     * are slugs, which hold no ','. A deleted camera leaves every list, however it
+     * goes (API, NVR cascade, config), so a new camera made later under the same
+     * id is not published to by tokens made for the old one. */
+    "ALTER TABLE tokens ADD COLUMN publish TEXT NOT NULL DEFAULT '';"
+    "CREATE TRIGGER cameras_leave_token_publish AFTER DELETE ON cameras BEGIN"
+    "  UPDATE tokens"
+    "  SET publish = trim(replace(',' || publish || ',', ',' || OLD.id || ',', ','), ',')"
+    "  WHERE instr(',' || publish || ',', ',' || OLD.id || ',') > 0;"
+    "END;",
 };

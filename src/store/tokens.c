@@ -10,8 +10,62 @@
 #include "store/store_internal.h"
 
 #define TOKEN_SELECT                                                                               \
-    "SELECT t.id, t.user_id, u.username, t.name, t.created_at, t.expires_at, t.last_used_at "      \
-    "FROM tokens t JOIN users u ON u.id = t.user_id "
+    "SELECT t.id, t.user_id, u.username, t.name, t.created_at, t.expires_at, t.last_used_at, "     \
+    "t.publish FROM tokens t JOIN users u ON u.id = t.user_id "
+
+/* True when the first len bytes of the list name id (a whole item, not a prefix). */
+static bool list_has(const char *list, size_t len, const char *id)
+{
+    size_t idlen = strlen(id);
+    const char *end = list + len;
+    for (const char *p = list; p < end;) {
+        const char *comma = memchr(p, ',', (size_t)(end - p));
+        const char *item_end = comma ? comma : end;
+        if ((size_t)(item_end - p) == idlen && memcmp(p, id, idlen) == 0)
+            return true;
+        if (!comma)
+            break;
+        p = comma + 1;
+    }
+    return false;
+}
+
+bool vg_token_publish_valid(const char *publish)
+{
+    if (!publish)
+        return false;
+    if (!publish[0])
+        return true;
+    if (strnlen(publish, VG_TOKEN_PUBLISH_SIZE) >= VG_TOKEN_PUBLISH_SIZE)
+        return false;
+    size_t count = 0;
+    for (const char *p = publish;;) {
+        size_t n = strcspn(p, ",");
+        char id[VG_SLUG_MAX];
+        if (n == 0 || n >= sizeof(id) || ++count > VG_TOKEN_PUBLISH_MAX)
+            return false;
+        memcpy(id, p, n);
+        id[n] = '\0';
+        /* A duplicate is refused rather than kept: the list is read by a person. */
+        if (!vg_slug_valid(id) || list_has(publish, (size_t)(p - publish), id))
+            return false;
+        if (!p[n])
+            return true;
+        p += n + 1;
+    }
+}
+
+bool vg_token_publish_has(const char *publish, const char *camera_id)
+{
+    if (!publish || !camera_id || !camera_id[0])
+        return false;
+    return list_has(publish, strnlen(publish, VG_TOKEN_PUBLISH_SIZE), camera_id);
+}
+
+bool vg_token_may_publish(const struct vg_token *t, const char *camera_id)
+{
+    return t && vg_token_publish_has(t->publish, camera_id);
+}
 
 static void token_from_row(sqlite3_stmt *st, struct vg_token *t)
 {
@@ -23,6 +77,12 @@ static void token_from_row(sqlite3_stmt *st, struct vg_token *t)
     t->created_at = sqlite3_column_int64(st, 4);
     t->expires_at = sqlite3_column_int64(st, 5);
     t->last_used_at = sqlite3_column_int64(st, 6);
+    /* A list cut short could name a prefix of an id as another camera: one that
+     * is not valid as written grants nothing. */
+    vg_store_col_copy(st, 7, t->publish, sizeof(t->publish));
+    if ((size_t)sqlite3_column_bytes(st, 7) >= sizeof(t->publish) ||
+        !vg_token_publish_valid(t->publish))
+        t->publish[0] = '\0';
 }
 
 /* One token by id (digest NULL) or by secret digest. */
@@ -44,13 +104,14 @@ out:
     return ret;
 }
 
-static int insert_token(struct vg_db *db, int64_t user_id, const char *name, const char *digest,
-                        int64_t now, int64_t expires_at, int64_t *ret_id)
+static int insert_token(struct vg_db *db, int64_t user_id, const char *name, const char *publish,
+                        const char *digest, int64_t now, int64_t expires_at, int64_t *ret_id)
 {
     sqlite3_stmt *st = NULL;
     int ret = vg_store_prepare(db,
                                "INSERT INTO tokens (user_id, name, secret_digest, created_at, "
-                               "expires_at, last_used_at) VALUES (?1, ?2, ?3, ?4, ?5, 0)",
+                               "expires_at, last_used_at, publish) "
+                               "VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6)",
                                &st);
     if (ret < 0)
         goto out;
@@ -59,6 +120,7 @@ static int insert_token(struct vg_db *db, int64_t user_id, const char *name, con
     rc = rc ? rc : sqlite3_bind_text(st, 3, digest, -1, SQLITE_STATIC);
     rc = rc ? rc : sqlite3_bind_int64(st, 4, now);
     rc = rc ? rc : sqlite3_bind_int64(st, 5, expires_at);
+    rc = rc ? rc : sqlite3_bind_text(st, 6, publish, -1, SQLITE_STATIC);
     ret = vg_db_errno(rc);
     if (ret == 0)
         ret = vg_store_step_done(st);
@@ -70,8 +132,8 @@ out:
     return ret;
 }
 
-int vg_tokens_create(struct vg_db *db, int64_t user_id, const char *name, int64_t expires_at,
-                     char *ret_secret, struct vg_token *ret_token)
+int vg_tokens_create(struct vg_db *db, int64_t user_id, const char *name, const char *publish,
+                     int64_t expires_at, char *ret_secret, struct vg_token *ret_token)
 {
     char secret[VG_TOKEN_MAX];
     char digest[VG_DIGEST_HEX];
@@ -85,6 +147,10 @@ int vg_tokens_create(struct vg_db *db, int64_t user_id, const char *name, int64_
     if (!name || strnlen(name, VG_TOKEN_NAME_MAX) >= VG_TOKEN_NAME_MAX ||
         (expires_at != 0 && expires_at <= now) || expires_at < 0 || !ret_secret || !ret_token)
         return -EINVAL;
+    if (!publish)
+        publish = "";
+    if (!vg_token_publish_valid(publish))
+        return -EINVAL;
     int ret = vg_secret_token("vgt_", secret, sizeof(secret));
     if (ret < 0)
         goto out;
@@ -93,7 +159,7 @@ int vg_tokens_create(struct vg_db *db, int64_t user_id, const char *name, int64_
     if (ret < 0)
         goto out;
     in_tx = true;
-    ret = insert_token(db, user_id, name, digest, now, expires_at, &id);
+    ret = insert_token(db, user_id, name, publish, digest, now, expires_at, &id);
     if (ret < 0)
         goto out;
     ret = get_token(db, id, NULL, &t); /* for the owner's name */

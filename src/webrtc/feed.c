@@ -5,9 +5,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "media/transcode.h"
 #include "proto/rtp_pack.h"
 
-#define FEED_PT 96 /* placeholder: sessions write the negotiated one */
+#define FEED_PT 96          /* placeholder: sessions write the negotiated one */
+#define OPUS_KEPT 128       /* Opus packets kept for sessions behind the newest: ~2.5 s */
+#define OPUS_PACKET_MAX 512 /* 20 ms at up to 200 kbit/s; larger ones are dropped */
+
+struct opus_packet {
+    uint64_t frame_seq; /* the AAC frame it came out of */
+    int64_t pts;        /* 48 kHz */
+    uint16_t len;
+    uint8_t data[OPUS_PACKET_MAX];
+};
 
 struct slot {
     struct vg_frame *frame; /* a reference: the slot is for this frame */
@@ -26,6 +36,13 @@ struct vg_feed {
     bool have_ps;
     struct vg_rtp_param_sets ps;
     uint8_t *ps_config; /* the avcC/hvcC the param set refs point into */
+    /* AAC made Opus, once for every session (made on the first ask) */
+    struct vg_transcode *opus;
+    uint32_t opus_gen;             /* the parameters it was made for */
+    bool opus_failed;              /* for those parameters: no transcoder */
+    uint64_t opus_next;            /* the frame after the last transcoded */
+    struct opus_packet *opus_kept; /* OPUS_KEPT, a ring by count */
+    uint64_t opus_count;
 };
 
 struct vg_feed *vg_feed_new(void)
@@ -43,6 +60,8 @@ struct vg_feed *vg_feed_free(struct vg_feed *f)
         free(f->slots[i].ends);
     }
     free(f->ps_config);
+    vg_transcode_free(f->opus);
+    free(f->opus_kept);
     free(f);
     return NULL;
 }
@@ -136,5 +155,58 @@ int vg_feed_lookup(const struct vg_feed *f, uint64_t frame_seq, unsigned idx,
     uint32_t start = idx ? s->ends[idx - 1] : 0;
     *ret_pkt = s->data + start;
     *ret_len = s->ends[idx] - start;
+    return 0;
+}
+
+static int keep_opus(void *arg, const uint8_t *pkt, size_t len, int64_t pts)
+{
+    struct vg_feed *f = arg;
+    if (len > OPUS_PACKET_MAX)
+        return 0;
+    struct opus_packet *o = &f->opus_kept[f->opus_count++ % OPUS_KEPT];
+    o->frame_seq = f->opus_next;
+    o->pts = pts;
+    o->len = (uint16_t)len;
+    memcpy(o->data, pkt, len);
+    return 0;
+}
+
+/* A transcoder for the frame's parameters; false when there cannot be one. */
+static bool opus_ready(struct vg_feed *f, const struct vg_stream_params *p)
+{
+    if (f->opus_gen == p->gen && (f->opus || f->opus_failed))
+        return f->opus != NULL;
+    f->opus = vg_transcode_free(f->opus);
+    f->opus_gen = p->gen;
+    f->opus_failed = true;
+    if (!f->opus_kept && !(f->opus_kept = calloc(OPUS_KEPT, sizeof(*f->opus_kept))))
+        return false;
+    if (vg_transcode_new(&p->audio, &f->opus) < 0)
+        return false;
+    f->opus_failed = false;
+    f->opus_next = 0;
+    return true;
+}
+
+int vg_feed_opus(struct vg_feed *f, struct vg_frame *fr, vg_feed_opus_fn *fn, void *arg)
+{
+    if (!fr->params || fr->params->audio.codec != VG_CODEC_AAC || !opus_ready(f, fr->params))
+        return -ENOTSUP;
+    if (fr->seq >= f->opus_next) {
+        f->opus_next = fr->seq;
+        int r = vg_transcode_push(f->opus, fr, keep_opus, f);
+        f->opus_next = fr->seq + 1;
+        if (r == -ENOMEM || r == -EIO)
+            return r;
+    }
+    uint64_t first = f->opus_count > OPUS_KEPT ? f->opus_count - OPUS_KEPT : 0;
+    for (uint64_t i = first; i < f->opus_count; i++) {
+        const struct opus_packet *o = &f->opus_kept[i % OPUS_KEPT];
+        if (o->frame_seq == fr->seq) {
+            int r = fn(arg, o->data, o->len, o->pts);
+            if (r < 0)
+                return r;
+        }
+    }
     return 0;
 }

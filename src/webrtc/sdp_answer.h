@@ -24,10 +24,10 @@
  *   (Chromium here does not); its decoder plays High anyway.
  * - H.265 only when offered (Chromium here never does), first one offered.
  * - Audio: PCMA and PCMU as 8000 Hz mono (static 8 and 0, or a dynamic
- *   rtpmap), Opus as opus/48000/2. WHEP offers exactly the stream's codec,
- *   nothing else (we do not transcode); WHIP takes the asked codec if offered,
- *   else Opus, PCMA, PCMU in that order. No match: the audio section is
- *   rejected and the session goes on without sound.
+ *   rtpmap), Opus as opus/48000/2. WHEP takes exactly the codec asked for
+ *   (the stream's, or Opus for AAC, which webrtc/feed.c transcodes); WHIP takes the asked codec if
+ * offered, else Opus, PCMA, PCMU in that order. No match: the audio section is rejected and the
+ * session goes on without sound.
  * - No video match: -ENOTSUP with a reason ("the browser does not offer
  *   H.265"), so the caller can fall back to MSE.
  * - RTCP feedback kept for the chosen payload type: nack, nack pli, ccm fir,

@@ -23,6 +23,8 @@
 #include "webrtc/cert.h"
 #include "webrtc/dtls.h"
 #include "webrtc/feed.h"
+#include "webrtc/publish.h"
+#include "sources/push.h"
 #include "webrtc/ice.h"
 #include "webrtc/sdp_answer.h"
 #include "webrtc/srtp.h"
@@ -30,7 +32,8 @@
 #define HISTORY 1024           /* sent packets remembered for NACKs, per session */
 #define PLI_INTERVAL_US 500000 /* at most one restart at a keyframe per this */
 #define MAX_CANDIDATES 7
-#define SR_INTERVAL_S 1 /* sender reports: lip sync and RTT for the browser */
+#define SR_INTERVAL_S 1        /* sender reports: lip sync and RTT for the browser */
+#define PUBLISH_TICK_US 250000 /* WHIP: receiver reports and keyframe requests due */
 
 struct feed_ref {
     char *stream_id;
@@ -43,8 +46,9 @@ struct vg_webrtc_session {
     struct vg_webrtc *w;
     char id[33];
     char *stream_id;
-    struct vg_stream *stream; /* acquired from the hub */
-    struct feed_ref *feed;
+    struct vg_stream *stream;   /* acquired from the hub */
+    struct feed_ref *feed;      /* WHEP */
+    struct vg_publish *publish; /* WHIP: the browser sends, we receive */
     struct vg_ice_peer ice;
     struct vg_dtls *dtls;
     struct vg_srtp *srtp;
@@ -156,8 +160,28 @@ static int send_audio_packet(void *arg, const uint8_t *pkt, size_t len, bool mar
     return 0;
 }
 
+struct opus_ctx {
+    struct vg_webrtc_session *s;
+    struct vg_frame *f;
+};
+
+static int send_opus(void *arg, const uint8_t *pkt, size_t len, int64_t pts)
+{
+    struct opus_ctx *c = arg;
+    int n = vg_rtp_pack_frame(&c->s->audio, pkt, len, true, NULL, (uint32_t)pts, send_audio_packet,
+                              c->s);
+    if (n > 0)
+        count_sent(c->s, VG_TRACK_AUDIO, c->f, (uint32_t)pts, (uint32_t)n, len);
+    return 0;
+}
+
 static void send_audio(struct vg_webrtc_session *s, struct vg_frame *f)
 {
+    if (f->params && f->params->audio.codec == VG_CODEC_AAC) {
+        struct opus_ctx c = {s, f};
+        vg_feed_opus(s->feed->feed, f, send_opus, &c);
+        return;
+    }
     uint32_t ts = (uint32_t)f->pts;
     int n = vg_rtp_pack_frame(&s->audio, f->data, f->len, true, NULL, ts, send_audio_packet, s);
     if (n > 0)
@@ -173,6 +197,10 @@ static void on_sr_timer(evutil_socket_t fd, short what, void *arg)
     struct vg_webrtc_session *s = arg;
     if (!s->srtp || s->closing)
         return;
+    if (s->publish) {
+        vg_publish_tick(s->publish);
+        return;
+    }
     int64_t now = vg_wall_us();
     for (int t = 0; t < 2; t++) {
         if (!s->sr[t].sent)
@@ -231,7 +259,11 @@ static void resend(struct vg_webrtc_session *s, uint16_t seq)
 static int on_rtcp_packet(void *arg, const struct vg_rtcp_packet *p)
 {
     struct vg_webrtc_session *s = arg;
-    if (p->kind == VG_RTCP_KIND_NACK) {
+    if (p->kind == VG_RTCP_KIND_BYE) {
+        session_close(s, "the browser said goodbye");
+    } else if (s->publish) {
+        vg_publish_rtcp(s->publish, p);
+    } else if (p->kind == VG_RTCP_KIND_NACK) {
         uint16_t lost[256];
         size_t n = vg_rtcp_nack_lost(p, lost, 256);
         s->nacks += n;
@@ -243,9 +275,9 @@ static int on_rtcp_packet(void *arg, const struct vg_rtcp_packet *p)
         if (now - s->last_pli_us >= PLI_INTERVAL_US) {
             s->last_pli_us = now;
             start_reader(s);
+            /* A browser's stream has no keyframe cache worth the name: ask it. */
+            vg_push_want_keyframe(s->w->cfg.push, s->stream_id);
         }
-    } else if (p->kind == VG_RTCP_KIND_BYE) {
-        session_close(s, "the browser said goodbye");
     }
     return 0;
 }
@@ -290,11 +322,16 @@ static void on_dtls(struct vg_webrtc_session *s, const uint8_t *data, size_t len
         return;
     struct vg_srtp_keys keys;
     if (vg_dtls_srtp_keys(s->dtls, &keys) < 0 || vg_srtp_new(&keys, &s->srtp) < 0 ||
-        start_reader(s) < 0) {
+        (!s->publish && start_reader(s) < 0)) {
         session_close(s, "cannot set up SRTP");
         return;
     }
-    event_add(s->sr_timer, &(struct timeval){.tv_sec = SR_INTERVAL_S});
+    if (s->publish) {
+        vg_publish_ready(s->publish);
+        event_add(s->sr_timer, &(struct timeval){.tv_usec = PUBLISH_TICK_US});
+    } else {
+        event_add(s->sr_timer, &(struct timeval){.tv_sec = SR_INTERVAL_S});
+    }
 }
 
 static void on_ice_packet(struct vg_ice_peer *p, uint8_t *data, size_t len)
@@ -311,6 +348,10 @@ static void on_ice_packet(struct vg_ice_peer *p, uint8_t *data, size_t len)
         size_t n = len;
         if (vg_srtp_unprotect_rtcp(s->srtp, data, &n) == 0)
             vg_rtcp_parse(data, n, false, on_rtcp_packet, s);
+    } else if (data[0] >= 128 && data[0] <= 191 && s->srtp && s->publish) {
+        size_t n = len;
+        if (vg_srtp_unprotect(s->srtp, data, &n) == 0)
+            vg_publish_rtp(s->publish, data, n, vg_wall_us());
     }
 }
 
@@ -381,6 +422,7 @@ static void session_free(struct vg_webrtc_session *s)
         }
     }
     vg_ice_remove(w->ice, &s->ice);
+    vg_publish_free(s->publish, "the publisher left");
     vg_reader_free(s->reader);
     if (s->stream)
         vg_hub_release(w->hub, s->stream_id);
@@ -531,6 +573,86 @@ int vg_webrtc_end(struct vg_webrtc *w, const char *stream_id, const char *id)
     return -ENOENT;
 }
 
+/* A session with its events, not yet listed; NULL on allocation failure. */
+static struct vg_webrtc_session *session_new(struct vg_webrtc *w, const char *stream_id)
+{
+    struct vg_webrtc_session *s = calloc(1, sizeof(*s));
+    if (!s)
+        return NULL;
+    s->w = w;
+    s->stream_id = strdup(stream_id);
+    s->close_ev = event_new(w->base, -1, 0, on_close, s);
+    s->dtls_timer = event_new(w->base, -1, 0, on_dtls_timer, s);
+    s->sr_timer = event_new(w->base, -1, EV_PERSIST, on_sr_timer, s);
+    if (!s->stream_id || !s->close_ev || !s->dtls_timer || !s->sr_timer) {
+        session_free(s);
+        return NULL;
+    }
+    unsigned char raw[16];
+    randombytes_buf(raw, sizeof(raw));
+    sodium_bin2hex(s->id, sizeof(s->id), raw, sizeof(raw));
+    s->ice.on_packet = on_ice_packet;
+    s->ice.on_gone = on_ice_gone;
+    vg_ice_add(w->ice, &s->ice);
+    return s;
+}
+
+/* Answers the offer with our ICE credentials, candidates and fingerprint
+ * (ap has the rest) and sets up the DTLS side the answer chose. */
+static int negotiate(struct vg_webrtc_session *s, struct vg_sdp_answer_params *ap,
+                     const char *offer, size_t offer_len, char *answer,
+                     struct vg_sdp_negotiation *neg, const char **ret_error)
+{
+    struct vg_webrtc *w = s->w;
+    struct vg_sdp_local_candidate cands[2 * MAX_CANDIDATES + 1];
+    size_t nc = 0;
+    for (unsigned i = 0; i < w->n_candidates; i++) {
+        cands[nc++] = (struct vg_sdp_local_candidate){w->candidates[i], vg_ice_udp_port(w->ice),
+                                                      VG_SDP_CAND_UDP, VG_SDP_CAND_HOST};
+        cands[nc++] = (struct vg_sdp_local_candidate){w->candidates[i], vg_ice_tcp_port(w->ice),
+                                                      VG_SDP_CAND_TCP, VG_SDP_CAND_HOST};
+    }
+    if (w->public_ip[0] && nc < VG_SDP_ANSWER_MAX_CANDIDATES)
+        cands[nc++] = (struct vg_sdp_local_candidate){w->public_ip, w->public_port, VG_SDP_CAND_UDP,
+                                                      VG_SDP_CAND_SRFLX};
+    ap->ice_ufrag = s->ice.ufrag;
+    ap->ice_pwd = s->ice.pwd;
+    ap->fingerprint = w->cert.fingerprint;
+    ap->candidates = cands;
+    ap->n_candidates = nc;
+    ap->cname = "vigil";
+    ap->session_id = randombytes_random();
+    size_t alen = 0;
+    int r = vg_sdp_answer(offer, offer_len, ap, answer, VG_SDP_ANSWER_CAP, neg, &alen, ret_error);
+    if (r < 0)
+        return r;
+    if (neg->video < 0) {
+        *ret_error = ap->dir == VG_SDP_ANSWER_WHEP ? "the offer has no video the stream can send"
+                                                   : "the offer has no H.264 video to publish";
+        return -ENOTSUP;
+    }
+    snprintf(s->ice.remote_ufrag, sizeof(s->ice.remote_ufrag), "%s", neg->remote_ufrag);
+    char fp[sizeof(neg->remote_fp_algo) + sizeof(neg->remote_fp) + 1];
+    snprintf(fp, sizeof(fp), "%s %s", neg->remote_fp_algo, neg->remote_fp);
+    r = vg_dtls_new(w->ssl, neg->local_setup == VG_SDP_SETUP_PASSIVE, fp, &s->dtls);
+    if (r < 0) {
+        *ret_error = "the offer's DTLS fingerprint is not usable";
+        return r;
+    }
+    return 0;
+}
+
+/* Lists a negotiated session; the DTLS client speaks first. */
+static void session_open(struct vg_webrtc_session *s, const struct vg_sdp_negotiation *neg)
+{
+    struct vg_webrtc *w = s->w;
+    if (neg->local_setup != VG_SDP_SETUP_PASSIVE)
+        flush_dtls(s); /* we are the DTLS client: the ClientHello waits for a path */
+    s->next = w->sessions;
+    w->sessions = s;
+    w->n_sessions++;
+}
+
 int vg_webrtc_whep(struct vg_webrtc *w, const char *stream_id, const char *offer, size_t offer_len,
                    char **ret_answer, char ret_id[33], const char **ret_error)
 {
@@ -539,19 +661,12 @@ int vg_webrtc_whep(struct vg_webrtc *w, const char *stream_id, const char *offer
         *ret_error = "too many WebRTC sessions";
         return -EBUSY;
     }
-    struct vg_webrtc_session *s = calloc(1, sizeof(*s));
+    struct vg_webrtc_session *s = session_new(w, stream_id);
     char *answer = malloc(VG_SDP_ANSWER_CAP);
     struct vg_sdp_negotiation *neg = malloc(sizeof(*neg));
     struct vg_stream_params *params = NULL;
     int r = -ENOMEM;
     if (!s || !answer || !neg)
-        goto fail;
-    s->w = w;
-    s->stream_id = strdup(stream_id);
-    s->close_ev = event_new(w->base, -1, 0, on_close, s);
-    s->dtls_timer = event_new(w->base, -1, 0, on_dtls_timer, s);
-    s->sr_timer = event_new(w->base, -1, EV_PERSIST, on_sr_timer, s);
-    if (!s->stream_id || !s->close_ev || !s->dtls_timer || !s->sr_timer)
         goto fail;
     r = vg_hub_acquire(w->hub, stream_id, &s->stream);
     if (r < 0) {
@@ -565,53 +680,21 @@ int vg_webrtc_whep(struct vg_webrtc *w, const char *stream_id, const char *offer
         *ret_error = "the stream has not started";
         goto fail;
     }
-    unsigned char raw[16];
-    randombytes_buf(raw, sizeof(raw));
-    sodium_bin2hex(s->id, sizeof(s->id), raw, sizeof(raw));
     s->ssrc = randombytes_random() | 1;
     s->seq = (uint16_t)randombytes_random();
-    s->ice.on_packet = on_ice_packet;
-    s->ice.on_gone = on_ice_gone;
-    vg_ice_add(w->ice, &s->ice);
-    struct vg_sdp_local_candidate cands[2 * MAX_CANDIDATES + 1];
-    size_t nc = 0;
-    for (unsigned i = 0; i < w->n_candidates; i++) {
-        cands[nc++] = (struct vg_sdp_local_candidate){w->candidates[i], vg_ice_udp_port(w->ice),
-                                                      VG_SDP_CAND_UDP, VG_SDP_CAND_HOST};
-        cands[nc++] = (struct vg_sdp_local_candidate){w->candidates[i], vg_ice_tcp_port(w->ice),
-                                                      VG_SDP_CAND_TCP, VG_SDP_CAND_HOST};
-    }
-    if (w->public_ip[0] && nc < VG_SDP_ANSWER_MAX_CANDIDATES)
-        cands[nc++] = (struct vg_sdp_local_candidate){w->public_ip, w->public_port, VG_SDP_CAND_UDP,
-                                                      VG_SDP_CAND_SRFLX};
     struct vg_sdp_answer_params ap = {
         .dir = VG_SDP_ANSWER_WHEP,
         .video = params->video.codec,
-        /* G.711 goes as it comes; AAC needs a transcode to Opus (not yet). */
-        .audio = params->audio.codec == VG_CODEC_PCMA || params->audio.codec == VG_CODEC_PCMU
-                     ? params->audio.codec
-                     : VG_CODEC_NONE,
+        /* G.711 and Opus go as they come; AAC as Opus, transcoded once per stream. */
+        .audio = params->audio.codec == VG_CODEC_AAC ? VG_CODEC_OPUS : params->audio.codec,
         .audio_ssrc = randombytes_random() | 1,
-        .ice_ufrag = s->ice.ufrag,
-        .ice_pwd = s->ice.pwd,
-        .fingerprint = w->cert.fingerprint,
-        .candidates = cands,
-        .n_candidates = nc,
         .video_ssrc = s->ssrc,
-        .cname = "vigil",
-        .session_id = randombytes_random(),
     };
     if (params->video.codec == VG_CODEC_H264 && params->video.config_len >= 4)
         memcpy(ap.h264_profile, params->video.config + 1, 3); /* avcC profile, compat, level */
-    size_t alen = 0;
-    r = vg_sdp_answer(offer, offer_len, &ap, answer, VG_SDP_ANSWER_CAP, neg, &alen, ret_error);
+    r = negotiate(s, &ap, offer, offer_len, answer, neg, ret_error);
     if (r < 0)
         goto fail;
-    if (neg->video < 0) {
-        r = -ENOTSUP;
-        *ret_error = "the offer has no video the stream can send";
-        goto fail;
-    }
     s->pt = (uint8_t)neg->media[neg->video].pt;
     s->sr[VG_TRACK_VIDEO].clock = 90000;
     if (neg->audio >= 0) {
@@ -621,24 +704,12 @@ int vg_webrtc_whep(struct vg_webrtc *w, const char *stream_id, const char *offer
                                (uint16_t)randombytes_random(), VG_RTP_PAYLOAD_DEFAULT) == 0;
         s->sr[VG_TRACK_AUDIO].clock = am->clock_rate;
     }
-    snprintf(s->ice.remote_ufrag, sizeof(s->ice.remote_ufrag), "%s", neg->remote_ufrag);
-    char fp[sizeof(neg->remote_fp_algo) + sizeof(neg->remote_fp) + 1];
-    snprintf(fp, sizeof(fp), "%s %s", neg->remote_fp_algo, neg->remote_fp);
-    r = vg_dtls_new(w->ssl, neg->local_setup == VG_SDP_SETUP_PASSIVE, fp, &s->dtls);
-    if (r < 0) {
-        *ret_error = "the offer's DTLS fingerprint is not usable";
-        goto fail;
-    }
     s->feed = feed_acquire(w, stream_id);
     if (!s->feed) {
         r = -ENOMEM;
         goto fail;
     }
-    if (neg->local_setup != VG_SDP_SETUP_PASSIVE)
-        flush_dtls(s); /* we are the DTLS client: the ClientHello waits for a path */
-    s->next = w->sessions;
-    w->sessions = s;
-    w->n_sessions++;
+    session_open(s, neg);
     memcpy(ret_id, s->id, sizeof(s->id));
     *ret_answer = answer;
     vg_stream_params_unref(&params);
@@ -648,6 +719,71 @@ int vg_webrtc_whep(struct vg_webrtc *w, const char *stream_id, const char *offer
     return 0;
 fail:
     vg_stream_params_unref(&params);
+    free(neg);
+    free(answer);
+    if (s)
+        session_free(s);
+    return r;
+}
+
+static void send_rtcp(void *arg, const uint8_t *pkt, size_t len)
+{
+    struct vg_webrtc_session *s = arg;
+    _Alignas(8) uint8_t buf[VG_RTP_PACKET_MAX + VG_SRTP_MAX_TRAILER];
+    if (!s->srtp || len > VG_RTP_PACKET_MAX)
+        return;
+    memcpy(buf, pkt, len);
+    size_t n = len;
+    if (vg_srtp_protect_rtcp(s->srtp, buf, &n, sizeof(buf)) == 0)
+        vg_ice_send(s->w->ice, &s->ice, buf, n);
+}
+
+int vg_webrtc_whip(struct vg_webrtc *w, const char *stream_id, const char *offer, size_t offer_len,
+                   char **ret_answer, char ret_id[33], const char **ret_error)
+{
+    *ret_error = NULL;
+    if (w->n_sessions >= w->cfg.max_sessions) {
+        *ret_error = "too many WebRTC sessions";
+        return -EBUSY;
+    }
+    struct vg_webrtc_session *s = session_new(w, stream_id);
+    char *answer = malloc(VG_SDP_ANSWER_CAP);
+    struct vg_sdp_negotiation *neg = malloc(sizeof(*neg));
+    int r = -ENOMEM;
+    if (!s || !answer || !neg)
+        goto fail;
+    struct vg_sdp_answer_params ap = {
+        .dir = VG_SDP_ANSWER_WHIP,
+        .video = VG_CODEC_H264,
+        .audio = VG_CODEC_OPUS,
+    };
+    r = negotiate(s, &ap, offer, offer_len, answer, neg, ret_error);
+    if (r < 0)
+        goto fail;
+    r = vg_publish_new(w->cfg.push, stream_id, neg, send_rtcp, s, &s->publish);
+    if (r < 0) {
+        *ret_error = r == -EBUSY ? "the camera already has a publisher" : "cannot take this media";
+        r = r == -EBUSY ? -EEXIST : r;
+        goto fail;
+    }
+    /* The publisher keeps its stream running, as a viewer would. */
+    r = vg_hub_acquire(w->hub, stream_id, &s->stream);
+    if (r < 0) {
+        s->stream = NULL;
+        *ret_error = "no such stream";
+        goto fail;
+    }
+    session_open(s, neg);
+    memcpy(ret_id, s->id, sizeof(s->id));
+    *ret_answer = answer;
+    vg_log_write(VG_LOG_INFO, "webrtc", stream_id, "session %.8s: WHIP, video payload type %u%s",
+                 s->id, neg->media[neg->video].pt,
+                 neg->audio >= 0
+                     ? (neg->media[neg->audio].codec == VG_CODEC_OPUS ? ", Opus" : ", G.711")
+                     : ", no sound");
+    free(neg);
+    return 0;
+fail:
     free(neg);
     free(answer);
     if (s)
@@ -671,7 +807,14 @@ void vg_webrtc_each(const struct vg_webrtc *w,
             .packets_sent = s->packets_sent,
             .nacks = s->nacks,
             .plis = s->plis,
+            .direction = s->publish ? "whip" : "whep",
         };
+        if (s->publish) {
+            struct vg_publish_stats ps;
+            vg_publish_stats(s->publish, &ps);
+            info.packets_received = ps.packets;
+            info.keyframe_requests = ps.keyframe_requests;
+        }
         fn(arg, &info);
     }
 }

@@ -13,6 +13,7 @@
 
 struct event_base;
 struct vg_hub;
+struct vg_push;
 struct vg_webrtc;
 struct vg_webrtc_session;
 
@@ -26,6 +27,7 @@ struct vg_webrtc_config {
     const char *stun_server; /* "host:port" asked for our public address; NULL: none */
     unsigned max_sessions;   /* 0: 100 */
     unsigned consent_timeout_ms; /* 0: 30000 */
+    struct vg_push *push;        /* where WHIP publishers go (sources/push.h); borrowed */
 };
 
 /* Makes the certificate and binds the ports. Returns 0 or a negative errno. */
@@ -43,6 +45,13 @@ void vg_webrtc_free(struct vg_webrtc *w);
 int vg_webrtc_whep(struct vg_webrtc *w, const char *stream_id, const char *offer, size_t offer_len,
                    char **ret_answer, char ret_id[33], const char **ret_error);
 
+/* A new WHIP session: the browser publishes stream_id (a push stream, see
+ * sources/push.h) from its offer (H.264 video; Opus or G.711 sound). Same
+ * answers as vg_webrtc_whep(), and -EEXIST when the stream already has a
+ * publisher. The session keeps the stream running while it lasts. */
+int vg_webrtc_whip(struct vg_webrtc *w, const char *stream_id, const char *offer, size_t offer_len,
+                   char **ret_answer, char ret_id[33], const char **ret_error);
+
 /* Ends the session with this id for stream_id. Returns 0 or -ENOENT. */
 int vg_webrtc_end(struct vg_webrtc *w, const char *stream_id, const char *id);
 
@@ -54,6 +63,8 @@ struct vg_webrtc_session_info {
     const char *transport; /* "udp", "tcp", or "none" before the first check */
     bool connected;        /* DTLS done, media flowing */
     uint64_t packets_sent, nacks, plis;
+    const char *direction; /* "whep" (we send) or "whip" (the browser publishes) */
+    uint64_t packets_received, keyframe_requests; /* WHIP */
 };
 
 /* Calls fn for every session (not ending). */

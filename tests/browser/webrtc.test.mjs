@@ -265,7 +265,7 @@ async function assertHealthyDaemon() {
   assert.equal(res.status, 200);
 }
 
-test('a High-profile camera decodes over WebRTC (answered with a profile the browser offered)', { timeout: 60000 }, async (t) => {
+test('a High-profile camera decodes over WebRTC (answered with a profile the browser offered), its AAC heard as Opus', { timeout: 60000 }, async (t) => {
   if (!fs.existsSync(CAMSIM_BIN)) {
     t.skip(`no camera simulator at ${CAMSIM_BIN} (needs gst-rtsp-server)`);
     return;
@@ -281,7 +281,7 @@ test('a High-profile camera decodes over WebRTC (answered with a profile the bro
     const cam = await api.post('/api/cameras', { id: 'high-cam', name: 'High profile', main_url: sim.url('/h264') });
     assert.equal(cam.status, 201, cam.text);
     ({ context, page } = await open());
-    const v = await whep(page, 'high-cam');
+    const v = await whep(page, 'high-cam', { audio: true });
     // The browser offers no 64xxxx: the answer must use one it offered.
     const offered = [...v.offer.matchAll(/^a=fmtp:(\d+) .*profile-level-id=([0-9a-f]{6})/gim)].map((m) => m[2].toLowerCase());
     assert.ok(!offered.some((p) => p.startsWith('64')), `Chromium here offers no High profile: ${offered}`);
@@ -300,6 +300,12 @@ test('a High-profile camera decodes over WebRTC (answered with a profile the bro
     await sleep(2000);
     const later = await viewerStats(page, v.index);
     assert.ok(later.framesDecoded >= first.framesDecoded + 25, `decoding stalled: ${first.framesDecoded} → ${later.framesDecoded}`);
+    // The camera's AAC (16 kHz mono) arrives as Opus, transcoded by the server:
+    // about 50 packets a second, and what plays is mostly received, not concealed.
+    assert.match(v.answer, /^a=rtpmap:\d+ opus\/48000\/2\r$/m, v.answer);
+    assert.equal(later.audio?.mimeType, 'audio/opus', JSON.stringify(later.audio));
+    assert.ok(later.audio.packets - (first.audio?.packets ?? 0) >= 60, `audio packets ${JSON.stringify([first.audio, later.audio])}`);
+    assert.ok(later.audio.concealed < later.audio.samples / 4, `mostly concealed: ${JSON.stringify(later.audio)}`);
     // Frames are not dropped by a decoder that cannot take High.
     assert.ok(later.framesDecoded >= later.framesReceived - 5, JSON.stringify(later));
     const [s] = mine(await sessions(api), [v.id]);

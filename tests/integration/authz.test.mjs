@@ -14,6 +14,7 @@ const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
 const ACCESS = ['public', 'user', 'admin'];
 
 const WHEP_OFFER = fs.readFileSync(path.join(REPO_ROOT, 'tests', 'unit', 'webrtc', 'data', 'whep-video.sdp'), 'utf8');
+const WHIP_OFFER = fs.readFileSync(path.join(REPO_ROOT, 'tests', 'unit', 'webrtc', 'data', 'whip-video-audio.sdp'), 'utf8');
 const doc = YAML.parse(fs.readFileSync(path.join(REPO_ROOT, 'docs', 'openapi.yaml'), 'utf8'));
 const ops = [];
 for (const [p, item] of Object.entries(doc.paths)) {
@@ -198,7 +199,33 @@ describe('access matrix against the running server', () => {
       assertStatus(res, 201);
       return { params: { id: 'mx-cam', session: res.headers.get('location').split('/').pop() } };
     },
+    // Publishing: admins only (a viewer's token would need publish permission).
+    'POST /api/streams/{id}/whip': async (caller) => {
+      await endPublishers();
+      return {
+        params: { id: 'mx-pub' }, raw: WHIP_OFFER, headers: { 'Content-Type': 'application/sdp' },
+        want: caller.role === 'viewer' ? 403 : undefined,
+      };
+    },
+    'DELETE /api/streams/{id}/whip/{session}': async (caller) => {
+      await endPublishers();
+      const res = await admin.request('POST', '/api/streams/mx-pub/whip',
+        { raw: WHIP_OFFER, headers: { 'Content-Type': 'application/sdp' } });
+      assertStatus(res, 201);
+      return {
+        params: { id: 'mx-pub', session: res.headers.get('location').split('/').pop() },
+        want: caller.role === 'viewer' ? 403 : undefined,
+      };
+    },
   };
+
+  /** Ends every publisher of mx-pub, so the next POST is not refused as busy. */
+  async function endPublishers() {
+    const list = await admin.get('/api/webrtc/sessions');
+    for (const s of list.json.sessions.filter((x) => x.direction === 'whip' && x.stream === 'mx-pub')) {
+      assertStatus(await admin.del(`/api/streams/mx-pub/whip/${s.id}`), 200);
+    }
+  }
 
   function expectation(access, role) {
     if (access === 'public') return '2xx';
@@ -215,6 +242,7 @@ describe('access matrix against the running server', () => {
     adminToken = at.json.token;
     mainViewer = await throwawayViewer();
     await adminMake('/api/cameras', { id: 'mx-cam', name: 'Matrix cam', main_url: 'demo:1' });
+    await adminMake('/api/cameras', { id: 'mx-pub', name: 'Matrix publisher', type: 'webrtc' });
     await adminMake('/api/nvrs', { ...nvrBody(), id: 'mx-nvr' });
     callers = {
       anonymous: { role: 'anon', client: new Client(d.url) },
@@ -240,7 +268,7 @@ describe('access matrix against the running server', () => {
         const res = await client.request(o.method, p, {
           body: prep.body, raw: prep.raw, headers: prep.headers, bearer, headersOnly: prep.headersOnly,
         });
-        const want = expectation(o.access, caller.role);
+        const want = prep.want ?? expectation(o.access, caller.role);
         const ok = want === '2xx' ? res.status >= 200 && res.status < 300 : res.status === want;
         if (!ok) {
           failures.push(`${cname}: ${o.method} ${p} ${prep.body ? JSON.stringify(prep.body) : ''} → expected ${want}, got ${show(res)}`);

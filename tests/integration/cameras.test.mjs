@@ -7,7 +7,7 @@ import {
 } from '../lib/helpers.mjs';
 
 const CAMERA_FIELDS = ['created_at', 'enabled', 'id', 'main_url', 'name', 'nvr_id', 'password', 'readonly',
-  'record', 'source', 'status', 'sub_status', 'sub_url', 'transport', 'updated_at', 'username', 'zone'].sort();
+  'record', 'source', 'status', 'sub_status', 'sub_url', 'transport', 'type', 'updated_at', 'username', 'zone'].sort();
 
 function assertCameraShape(c) {
   assert.deepEqual(Object.keys(c).sort(), CAMERA_FIELDS, `camera fields: ${JSON.stringify(c)}`);
@@ -17,6 +17,7 @@ function assertCameraShape(c) {
   }
   for (const k of ['enabled', 'record', 'readonly']) assert.equal(typeof c[k], 'boolean', `${k} is a boolean`);
   assert.ok(['', MASK].includes(c.password), `password masked: ${c.password}`);
+  assert.equal(c.type, c.main_url === 'webrtc:' ? 'webrtc' : 'url', `type matches main_url: ${JSON.stringify(c)}`);
   assert.ok(c.nvr_id === null || typeof c.nvr_id === 'string');
   assert.equal(typeof c.status?.state, 'string', 'the main stream has a status');
   assert.equal(c.sub_status === null, c.sub_url === '', 'a sub status exactly when there is a sub stream');
@@ -249,6 +250,124 @@ describe('cameras: CRUD, validation, masking', () => {
   });
 });
 
+describe('cameras of type webrtc (published by a browser)', () => {
+  let d;
+  let admin;
+
+  before(async () => {
+    d = await startDaemon();
+    admin = await adminClient(d);
+  });
+  after(() => d?.stop());
+
+  it('created by type: main_url "webrtc:", no sub stream, type shown by GET and list', async () => {
+    const res = await admin.post('/api/cameras', { id: 'pub-type', name: 'Published', type: 'webrtc' });
+    assertStatus(res, 201);
+    assertCameraShape(res.json);
+    assert.equal(res.json.type, 'webrtc');
+    assert.equal(res.json.main_url, 'webrtc:');
+    assert.equal(res.json.sub_url, '');
+    assert.equal(res.json.sub_status, null);
+    const one = await admin.get('/api/cameras/pub-type');
+    assertStatus(one, 200);
+    assert.equal(one.json.type, 'webrtc');
+    const listed = (await admin.get('/api/cameras')).json.find((c) => c.id === 'pub-type');
+    assert.equal(listed?.type, 'webrtc');
+    // main_url may be given with the type, as long as it says the same.
+    const both = await admin.post('/api/cameras', { id: 'pub-both', name: 'Both', type: 'webrtc', main_url: 'webrtc:' });
+    assertStatus(both, 201);
+    assert.equal(both.json.type, 'webrtc');
+  });
+
+  it('created by main_url "webrtc:" alone', async () => {
+    const c = await createCamera(admin, { id: 'pub-url', name: 'By URL', main_url: 'webrtc:', username: 'kept' });
+    assertCameraShape(c);
+    assert.equal(c.type, 'webrtc');
+    assert.equal(c.username, 'kept', 'username is kept, though unused');
+    const pulled = await createCamera(admin, { id: 'pulled', name: 'Pulled', main_url: 'demo:1' });
+    assert.equal(pulled.type, 'url');
+  });
+
+  it('refuses a sub stream, "webrtc:x" and types other than url and webrtc', async () => {
+    const sub = await admin.post('/api/cameras', { id: 'pub-sub', name: 'x', type: 'webrtc', sub_url: 'demo:2' });
+    assertError(sub, 400, 'bad_request');
+    assert.match(sub.json.error.message, /sub_url.*no sub stream/);
+    const sub2 = await admin.post('/api/cameras', { id: 'pub-sub', name: 'x', main_url: 'webrtc:', sub_url: 'rtsp://10.0.0.1/s' });
+    assertError(sub2, 400, 'bad_request');
+    assert.match(sub2.json.error.message, /no sub stream/);
+    const subOnly = await admin.post('/api/cameras', { id: 'pub-sub', name: 'x', main_url: 'demo:1', sub_url: 'webrtc:' });
+    assertError(subOnly, 400, 'bad_request');
+    assert.match(subOnly.json.error.message, /sub_url/);
+    for (const url of ['webrtc:x', 'webrtc://10.0.0.1/x', 'WEBRTC:']) {
+      const bad = await admin.post('/api/cameras', { id: 'pub-bad', name: 'x', main_url: url });
+      assertError(bad, 400, 'bad_request');
+      assert.match(bad.json.error.message, /main_url.*exactly 'webrtc:'/, `${url}: ${bad.json.error.message}`);
+    }
+    const mixed = await admin.post('/api/cameras', { id: 'pub-bad', name: 'x', type: 'webrtc', main_url: 'demo:1' });
+    assertError(mixed, 400, 'bad_request');
+    assert.match(mixed.json.error.message, /main_url/);
+    for (const type of ['rtsp', 'WebRTC', '', 7]) {
+      const bad = await admin.post('/api/cameras', { id: 'pub-bad', name: 'x', type, main_url: 'demo:1' });
+      assertError(bad, 400, 'bad_request');
+      assert.match(bad.json.error.message, /'type'/, `type ${JSON.stringify(type)}: ${bad.json.error.message}`);
+    }
+    const noUrl = await admin.post('/api/cameras', { id: 'pub-bad', name: 'x', type: 'url' });
+    assertError(noUrl, 400, 'bad_request');
+    assert.match(noUrl.json.error.message, /main_url/);
+    assertError(await admin.get('/api/cameras/pub-bad'), 404, 'not_found');
+    assertError(await admin.get('/api/cameras/pub-sub'), 404, 'not_found');
+  });
+
+  it('update to url and back: to url needs a main_url; to webrtc drops the sub stream', async () => {
+    await createCamera(admin, { id: 'flip', name: 'Flip', type: 'webrtc' });
+    const noUrl = await admin.put('/api/cameras/flip', { type: 'url' });
+    assertError(noUrl, 400, 'bad_request');
+    assert.match(noUrl.json.error.message, /main_url/);
+    assert.equal((await admin.get('/api/cameras/flip')).json.type, 'webrtc', 'refused PUT changed nothing');
+
+    const toUrl = await admin.put('/api/cameras/flip', { type: 'url', main_url: 'rtsp://u:flip-secret@10.0.0.4/main', sub_url: 'demo:2' });
+    assertStatus(toUrl, 200);
+    assertCameraShape(toUrl.json);
+    assert.equal(toUrl.json.type, 'url');
+    assert.equal(toUrl.json.main_url, `rtsp://u:${MASK}@10.0.0.4/main`);
+    assert.equal(toUrl.json.sub_url, 'demo:2');
+
+    const refused = await admin.put('/api/cameras/flip', { type: 'webrtc', sub_url: 'demo:2' });
+    assertError(refused, 400, 'bad_request');
+    assert.match(refused.json.error.message, /no sub stream/);
+
+    const back = await admin.put('/api/cameras/flip', { type: 'webrtc' });
+    assertStatus(back, 200);
+    assertCameraShape(back.json);
+    assert.equal(back.json.type, 'webrtc');
+    assert.equal(back.json.main_url, 'webrtc:');
+    assert.equal(back.json.sub_url, '', 'the sub stream is gone');
+    assert.equal(back.json.sub_status, null);
+    assert.ok(!back.text.includes('flip-secret'));
+
+    // The object sent back as received keeps it as it is.
+    const echo = await admin.put('/api/cameras/flip', back.json);
+    assertStatus(echo, 200);
+    assert.equal(echo.json.type, 'webrtc');
+
+    // And by main_url alone.
+    const byUrl = await admin.put('/api/cameras/flip', { main_url: 'demo:3' });
+    assertStatus(byUrl, 200);
+    assert.equal(byUrl.json.type, 'url');
+    const again = await admin.put('/api/cameras/flip', { main_url: 'webrtc:' });
+    assertStatus(again, 200);
+    assert.equal(again.json.type, 'webrtc');
+    await assertNoMaskStored(d);
+  });
+
+  it('the connection test refuses "webrtc:": nothing to connect to', async () => {
+    const res = await admin.post('/api/cameras/probe', { url: 'webrtc:' });
+    assertError(res, 400, 'bad_request');
+    assert.match(res.json.error.message, /browser/);
+    assertError(await admin.post('/api/cameras/probe', { url: 'webrtc:x' }), 400, 'bad_request');
+  });
+});
+
 describe('cameras from the config file and --demo are read-only', () => {
   let d;
   let admin;
@@ -260,6 +379,9 @@ describe('cameras from the config file and --demo are read-only', () => {
     sub_url: rtsp://cfguser:cfg-url-secret@10.0.0.9:554/sub
     username: cfguser
     password: cfg-pass-secret
+  - id: cfg-pub
+    name: Config published
+    main_url: "webrtc:"
 `;
 
   before(async () => {
@@ -287,6 +409,16 @@ describe('cameras from the config file and --demo are read-only', () => {
     assertError(await admin.del('/api/cameras/cfg-cam'), 409, 'readonly');
     assert.equal((await admin.get('/api/cameras/cfg-cam')).json.name, 'Config cam');
     assertError(await admin.post('/api/cameras', { id: 'cfg-cam', name: 'dup', main_url: 'demo:1' }), 409, 'conflict');
+  });
+
+  it('a config camera with main_url "webrtc:" is of type webrtc', async () => {
+    const res = await admin.get('/api/cameras/cfg-pub');
+    assertStatus(res, 200);
+    assertCameraShape(res.json);
+    assert.equal(res.json.type, 'webrtc');
+    assert.equal(res.json.main_url, 'webrtc:');
+    assert.equal(res.json.source, 'config');
+    assert.equal(res.json.readonly, true);
   });
 
   it('--demo 3 creates demo-1 … demo-3, read-only', async () => {

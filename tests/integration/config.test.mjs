@@ -20,6 +20,8 @@ cameras:
     name: Porch
     zone: front
     main_url: rtsp://10.0.0.2/stream
+  - id: lobby-node
+    main_url: "webrtc:"
 `;
 
 let dir;
@@ -50,6 +52,8 @@ describe('vigil check-config', () => {
     ['YAML syntax error (unterminated flow sequence)', 'server:\n  listen: [127.0.0.1\n', null],
     ['YAML syntax error (bad indentation)', 'server:\n  listen: 127.0.0.1:80\n   max_body_kb: 3\n', 3],
     ['camera with a forbidden URL scheme', 'cameras:\n  - id: bad\n    name: Bad\n    main_url: file:///etc/passwd\n', null],
+    ['webrtc camera with something after the colon', 'cameras:\n  - id: bad\n    main_url: "webrtc:x"\n', 3],
+    ['webrtc camera with a sub_url', 'cameras:\n  - id: bad\n    main_url: "webrtc:"\n    sub_url: "demo:1"\n', 4],
   ];
   for (const [what, text, line] of bad) {
     it(`${what} → exit 2 and "file:line:col: message" on stderr`, async () => {

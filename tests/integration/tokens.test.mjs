@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
 import { Client, startDaemon } from '../lib/daemon.mjs';
-import { adminClient, assertError, assertStatus, viewer } from '../lib/helpers.mjs';
+import { adminClient, assertError, assertStatus, dbPath, sqlite, viewer } from '../lib/helpers.mjs';
 
-const TOKEN_FIELDS = ['created_at', 'expires_at', 'id', 'last_used_at', 'name', 'user_id', 'username'];
+const TOKEN_FIELDS = ['created_at', 'expires_at', 'id', 'last_used_at', 'name', 'publish', 'user_id', 'username'];
 
 describe('API tokens', () => {
   let d;
@@ -29,6 +29,7 @@ describe('API tokens', () => {
     assert.equal(t.username, 'admin');
     assert.equal(t.expires_at, null);
     assert.equal(t.last_used_at, null);
+    assert.deepEqual(t.publish, [], 'no publish rights unless asked');
     assert.ok(!Number.isNaN(Date.parse(t.created_at)));
 
     const list = await admin.get('/api/tokens');
@@ -66,6 +67,10 @@ describe('API tokens', () => {
     assertError(await admin.post('/api/tokens', {}), 400, 'bad_request');
     assertError(await admin.post('/api/tokens', { name: 42 }), 400, 'bad_request');
     assertError(await admin.post('/api/tokens', { name: 'x', expires_in_days: 'soon' }), 400, 'bad_request');
+    assertError(await admin.post('/api/tokens', { name: 'x', publish: 'cam' }), 400, 'bad_request');
+    assertError(await admin.post('/api/tokens', { name: 'x', publish: [''] }), 400, 'bad_request');
+    assertError(await admin.post('/api/tokens', { name: 'x', user_id: 'me' }), 400, 'bad_request');
+    assertError(await admin.post('/api/tokens', { name: 'x', user_id: 0 }), 400, 'bad_request');
     const unk = await admin.post('/api/tokens', { name: 'x', scope: 'all' });
     assertError(unk, 400, 'bad_request');
     assert.match(unk.json.error.message, /scope/);
@@ -137,5 +142,134 @@ describe('API tokens', () => {
     const t = (await u.client.post('/api/tokens', { name: 'orphan' })).json;
     assertStatus(await admin.del(`/api/users/${u.user.id}`), 204);
     assertError(await new Client(d.url).request('GET', '/api/auth/me', { bearer: t.token }), 401, 'unauthorized');
+  });
+});
+
+describe('API tokens that may publish video', () => {
+  let d;
+  let admin;
+  let node; // a camera node's user: {user, client}
+
+  before(async () => {
+    d = await startDaemon();
+    admin = await adminClient(d);
+    node = await viewer(d, admin, { username: 'lobby-node-user' });
+    for (const id of ['lobby', 'porch']) {
+      assertStatus(await admin.post('/api/cameras', { id, name: id, type: 'webrtc' }), 201);
+    }
+    assertStatus(await admin.post('/api/cameras', { id: 'pulled', name: 'pulled', main_url: 'demo:1' }), 201);
+  });
+  after(() => d?.stop());
+
+  it('an admin makes a publish token for a viewer; it shows in create, list and the audit log', async () => {
+    const res = await admin.post('/api/tokens', {
+      name: 'lobby node', user_id: node.user.id, publish: ['lobby', 'porch', 'lobby'],
+    });
+    assertStatus(res, 201);
+    const t = res.json;
+    assert.deepEqual(Object.keys(t).sort(), [...TOKEN_FIELDS, 'token'].sort());
+    assert.equal(t.user_id, node.user.id);
+    assert.equal(t.username, 'lobby-node-user');
+    assert.deepEqual(t.publish, ['lobby', 'porch'], 'duplicates collapsed, order kept');
+
+    const listed = (await admin.get('/api/tokens')).json.find((x) => x.id === t.id);
+    assert.deepEqual(listed.publish, ['lobby', 'porch']);
+    const own = await node.client.get('/api/tokens');
+    assertStatus(own, 200);
+    const mine = own.json.find((x) => x.id === t.id);
+    assert.ok(mine, 'the viewer sees the token made for it');
+    assert.deepEqual(mine.publish, ['lobby', 'porch']);
+
+    // It acts as the viewer, not as the admin who made it.
+    const b = new Client(d.url);
+    const me = await b.request('GET', '/api/auth/me', { bearer: t.token });
+    assertStatus(me, 200);
+    assert.equal(me.json.user.username, 'lobby-node-user');
+    assertError(await b.request('GET', '/api/users', { bearer: t.token }), 403, 'forbidden');
+
+    const audit = (await admin.get('/api/audit')).json;
+    const entry = audit.find((e) => e.action === 'token.create' && e.target === 'lobby node');
+    assert.ok(entry, `audit entry: ${JSON.stringify(audit).slice(0, 400)}`);
+    assert.match(entry.detail, /lobby-node-user/);
+    assert.match(entry.detail, /lobby,porch/);
+  });
+
+  it('an admin token for itself may publish; any camera id must exist (400 naming it)', async () => {
+    const res = await admin.post('/api/tokens', { name: 'admin publish', publish: ['pulled'] });
+    assertStatus(res, 201);
+    assert.equal(res.json.user_id, admin.user.id);
+    assert.deepEqual(res.json.publish, ['pulled']);
+
+    const unknown = await admin.post('/api/tokens', { name: 'x', publish: ['lobby', 'no-such-cam'] });
+    assertError(unknown, 400, 'bad_request');
+    assert.match(unknown.json.error.message, /no-such-cam/);
+    const invalid = await admin.post('/api/tokens', { name: 'x', publish: ['Not A Slug'] });
+    assertError(invalid, 400, 'bad_request');
+    assert.match(invalid.json.error.message, /Not A Slug/);
+    const tooMany = await admin.post('/api/tokens', { name: 'x', publish: Array.from({ length: 65 }, (_, i) => `cam-${i}`) });
+    assertError(tooMany, 400, 'bad_request');
+    assert.match(tooMany.json.error.message, /publish/);
+    const noUser = await admin.post('/api/tokens', { name: 'x', user_id: 999999 });
+    assertError(noUser, 400, 'bad_request');
+    assert.match(noUser.json.error.message, /user_id/);
+  });
+
+  it('a viewer cannot set publish or make tokens for someone else (403)', async () => {
+    const pub = await node.client.post('/api/tokens', { name: 'sneaky', publish: ['lobby'] });
+    assertError(pub, 403, 'forbidden');
+    // Same answer for a camera that does not exist: nothing to learn from it.
+    assertError(await node.client.post('/api/tokens', { name: 'sneaky', publish: ['no-such-cam'] }), 403, 'forbidden');
+    assertError(await node.client.post('/api/tokens', { name: 'sneaky', user_id: admin.user.id }), 403, 'forbidden');
+    // With a bearer token too.
+    const t = (await node.client.post('/api/tokens', { name: 'plain' })).json;
+    const b = new Client(d.url);
+    assertError(await b.request('POST', '/api/tokens', { bearer: t.token, body: { name: 'x', publish: ['lobby'] } }), 403, 'forbidden');
+    // Its own id and an empty list are what it gets anyway.
+    const ok = await node.client.post('/api/tokens', { name: 'own', user_id: node.user.id, publish: [] });
+    assertStatus(ok, 201);
+    assert.deepEqual(ok.json.publish, []);
+    assert.ok(!(await admin.get('/api/tokens')).json.some((x) => x.name === 'sneaky'));
+  });
+
+  it('a deleted camera leaves the publish lists', async () => {
+    assertStatus(await admin.post('/api/cameras', { id: 'short-lived', name: 'x', type: 'webrtc' }), 201);
+    const t = (await admin.post('/api/tokens', { name: 'short', user_id: node.user.id, publish: ['short-lived', 'lobby'] })).json;
+    assertStatus(await admin.del('/api/cameras/short-lived'), 204);
+    const listed = (await admin.get('/api/tokens')).json.find((x) => x.id === t.id);
+    assert.deepEqual(listed.publish, ['lobby']);
+  });
+
+  it('publish lists survive a restart (the migration runs on every start)', async () => {
+    const t = (await admin.post('/api/tokens', { name: 'durable', user_id: node.user.id, publish: ['porch'] })).json;
+    await d.restart();
+    admin = await adminClient(d);
+    const listed = (await admin.get('/api/tokens')).json;
+    assert.deepEqual(listed.find((x) => x.id === t.id)?.publish, ['porch']);
+    for (const x of listed) assert.ok(Array.isArray(x.publish), `publish is a list: ${JSON.stringify(x)}`);
+    assertStatus(await new Client(d.url).request('GET', '/api/auth/me', { bearer: t.token }), 200);
+  });
+});
+
+describe('API tokens: a database from before publish lists', () => {
+  it('is migrated: old tokens keep working with no publish rights', async () => {
+    const d = await startDaemon();
+    try {
+      const admin = await adminClient(d);
+      const t = (await admin.post('/api/tokens', { name: 'from-v1' })).json;
+      await d.stop();
+      // Take the schema back to what an older Vigil left: no publish column.
+      await sqlite(dbPath(d), 'DROP TRIGGER cameras_leave_token_publish; ALTER TABLE tokens DROP COLUMN publish; PRAGMA user_version = 1;');
+      await d.restart();
+      const b = new Client(d.url);
+      const me = await b.request('GET', '/api/auth/me', { bearer: t.token });
+      assertStatus(me, 200);
+      const again = await adminClient(d);
+      const listed = (await again.get('/api/tokens')).json.find((x) => x.id === t.id);
+      assert.deepEqual(listed?.publish, []);
+      const version = Number((await sqlite(dbPath(d), 'PRAGMA user_version;')).trim());
+      assert.ok(version >= 2, `schema version ${version} after the migration`);
+    } finally {
+      await d.stop();
+    }
   });
 });

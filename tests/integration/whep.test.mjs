@@ -69,7 +69,7 @@ describe('WHEP', () => {
     assert.equal(ok.status, 201, ok.text);
   });
 
-  it('sends the sound of a G.711 camera as it comes, and declines AAC (no transcode yet)', async (t) => {
+  it('sends the sound of a G.711 camera as it comes, and an AAC camera\'s as Opus', async (t) => {
     const sim = await startCamsim();
     t.after(() => sim.stop());
     await createCamera(admin, { id: 'alaw', name: 'A-law', main_url: sim.url('/h264-pcma') });
@@ -80,7 +80,10 @@ describe('WHEP', () => {
     assert.match(res.text, /^a=rtpmap:8 PCMA\/8000\r$/m);
     const aac = await post('aac', OFFER_AV);
     assert.equal(aac.status, 201, aac.text);
-    assert.match(aac.text, /^m=audio 0 /m, 'the audio section is declined');
+    const opusPt = OFFER_AV.match(/^a=rtpmap:(\d+) opus\/48000\/2\r?$/m)?.[1];
+    assert.ok(opusPt, 'the recorded offer has Opus');
+    assert.match(aac.text, new RegExp(`^m=audio 9 UDP/TLS/RTP/SAVPF ${opusPt}\r$`, 'm'));
+    assert.match(aac.text, new RegExp(`^a=rtpmap:${opusPt} opus/48000/2\r$`, 'm'));
   });
 
   // An RFC 4571-framed STUN Binding request for a session (USERNAME

@@ -76,15 +76,15 @@ export async function openPage(browser, daemonUrl, api, path = '/api/health') {
 }
 
 /**
- * In the page: a WHEP viewer of streamId. keep: 'all' candidates of the answer,
+ * In the page: a WHEP viewer of streamId (video, and sound when audio). keep: 'all' candidates of the answer,
  * or only 'udp' or only 'tcp' ones (the others are cut from the answer before
  * setRemoteDescription, so the browser cannot reach the server over them).
  * The viewer is window.viewers[index]: {pc, video, frames} (frames counted by
  * requestVideoFrameCallback). Resolves {index, location, id, offer, answer,
  * used} (used: the answer as given to setRemoteDescription).
  */
-export async function whep(page, streamId, csrf, { keep = 'all', size = 160 } = {}) {
-  const r = await page.evaluate(async ({ streamId, csrf, keep, size }) => {
+export async function whep(page, streamId, csrf, { keep = 'all', size = 160, audio = false } = {}) {
+  const r = await page.evaluate(async ({ streamId, csrf, keep, size, audio }) => {
     if (!window.mediaAllowed) {
       // A media permission makes Chromium gather loopback candidates.
       const media = await navigator.mediaDevices.getUserMedia({ video: true });
@@ -94,6 +94,7 @@ export async function whep(page, streamId, csrf, { keep = 'all', size = 160 } = 
     }
     const pc = new RTCPeerConnection();
     pc.addTransceiver('video', { direction: 'recvonly' });
+    if (audio) pc.addTransceiver('audio', { direction: 'recvonly' });
     const video = document.createElement('video');
     video.muted = true;
     video.autoplay = true;
@@ -118,7 +119,7 @@ export async function whep(page, streamId, csrf, { keep = 'all', size = 160 } = 
     await pc.setRemoteDescription({ type: 'answer', sdp });
     window.viewers.push(v);
     return { index: window.viewers.length - 1, location: res.headers.get('Location'), offer: pc.localDescription.sdp, answer, used: sdp };
-  }, { streamId, csrf, keep, size });
+  }, { streamId, csrf, keep, size, audio });
   r.id = r.location.split('/').pop();
   return r;
 }
@@ -143,6 +144,12 @@ export async function viewerStats(page, index) {
         });
         const codec = byId.get(r.codecId);
         if (codec) Object.assign(out, { mimeType: codec.mimeType, fmtp: codec.sdpFmtpLine });
+      }
+      if (r.type === 'inbound-rtp' && r.kind === 'audio') {
+        out.audio = {
+          packets: r.packetsReceived, samples: r.totalSamplesReceived, concealed: r.concealedSamples,
+          mimeType: byId.get(r.codecId)?.mimeType,
+        };
       }
       if (r.type === 'transport') {
         out.dtls = r.dtlsState;

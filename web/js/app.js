@@ -7,10 +7,13 @@ import * as homePage from './pages/home.js';
 /** A page loaded when first opened: the live wall need not wait for the others. */
 const later = (load, name = 'render') => async (root, ctx) => (await load())[name](root, ctx);
 
-// nav: shown in the header; admin: only admins may open it (and see it in the nav).
+// nav: shown in the header; admin: only admins may open it (and see it in the nav);
+// navAdmin: in the nav of admins only; public: open without signing in.
 const ROUTES = {
     home: { title: 'Live', render: homePage.render, nav: 'Home' },
     cameras: { title: 'Cameras', render: later(() => import('./pages/cameras.js')), nav: 'Cameras' },
+    // A camera node may publish with a token, without signing in.
+    publish: { title: 'Publish camera', render: later(() => import('./pages/publish.js')), nav: 'Publish', navAdmin: true, public: true },
     users: { title: 'Users', render: later(() => import('./pages/users.js')), nav: 'Users', admin: true },
     tokens: { title: 'API tokens', render: later(() => import('./pages/tokens.js')), nav: 'Tokens' },
     audit: { title: 'Audit log', render: later(() => import('./pages/audit.js')), nav: 'Audit', admin: true },
@@ -49,7 +52,7 @@ function renderHeader(active) {
     }
     const isAdmin = state.user.role === 'admin';
     const links = Object.entries(ROUTES)
-        .filter(([, r]) => r.nav && (!r.admin || isAdmin))
+        .filter(([, r]) => r.nav && (!(r.admin || r.navAdmin) || isAdmin))
         .map(([name, r]) => h('a', {
             href: name === 'home' ? '#/' : `#/${name}`,
             class: 'nav-link',
@@ -111,7 +114,7 @@ function cleanupPage() {
 async function route() {
     cleanupPage();
     const name = currentRoute();
-    if (!state.user && name !== 'login') {
+    if (!state.user && !ROUTES[name]?.public) {
         state.afterLogin = location.hash || '#/';
         location.replace('#/login');
         return;

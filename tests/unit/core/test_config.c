@@ -256,9 +256,11 @@ Test(config, test_config_example_file_loads)
     cr_assert_str_eq(cfg->mqtt_password, "mqtt");
     cr_assert_eq(cfg->segment_seconds, 60);
     cr_assert_str_eq(cfg->log_level, "info");
-    cr_assert_eq(cfg->cameras_count, 2);
+    cr_assert_eq(cfg->cameras_count, 3);
     cr_assert_str_eq(cfg->cameras[0].password, "cam");
     cr_assert_str_eq(cfg->cameras[1].main_url, "demo:1");
+    cr_assert_str_eq(cfg->cameras[2].main_url, "webrtc:");
+    cr_assert_null(cfg->cameras[2].sub_url);
     vg_config_free(cfg);
 }
 
@@ -609,6 +611,27 @@ Test(config, test_config_rejects_bad_sub_url)
 {
     expect_text_error("cameras:\n  - id: a\n    main_url: 'demo:1'\n    sub_url: 'rtsp://'\n",
                       "t.yaml:4:14: cameras[0].sub_url is not usable: URL has no host");
+}
+
+Test(config, test_config_accepts_a_webrtc_camera_without_a_sub_url)
+{
+    struct vg_config *cfg = load_text_ok("cameras:\n  - id: node\n    main_url: 'webrtc:'\n");
+    cr_assert_eq(cfg->cameras_count, 1);
+    cr_assert_str_eq(cfg->cameras[0].main_url, "webrtc:");
+    vg_config_free(cfg);
+}
+
+Test(config, test_config_rejects_webrtc_with_a_suffix_or_a_sub_url)
+{
+    expect_text_error("cameras:\n  - id: a\n    main_url: 'webrtc:x'\n",
+                      "t.yaml:3:15: cameras[0].main_url is not usable: a webrtc URL is exactly "
+                      "'webrtc:' (lowercase, nothing after the colon)");
+    expect_text_error("cameras:\n  - id: a\n    main_url: 'webrtc:'\n    sub_url: 'demo:1'\n",
+                      "t.yaml:4:14: cameras[0].sub_url must be empty: a webrtc camera has no sub "
+                      "stream");
+    expect_text_error("cameras:\n  - id: a\n    main_url: 'demo:1'\n    sub_url: 'webrtc:'\n",
+                      "t.yaml:4:14: cameras[0].sub_url is not usable: 'webrtc:' is a main_url "
+                      "only (a camera published by a browser has no sub stream)");
 }
 
 Test(config, test_config_rejects_control_characters)

@@ -168,6 +168,56 @@ Test(url, validate_accepts_demo_with_a_clip_and_refuses_bare_demo)
     expect_invalid("demo:", "clip");
 }
 
+/* ---- webrtc (published by a browser) ---- */
+
+Test(url, webrtc_is_allowed_as_exactly_the_scheme_and_colon)
+{
+    cr_expect(vg_url_scheme_allowed("webrtc:"));
+    cr_expect(vg_url_is_webrtc("webrtc:"));
+    cr_expect(vg_url_is_webrtc(VG_URL_WEBRTC));
+    expect_valid("webrtc:");
+}
+
+Test(url, webrtc_with_anything_after_the_colon_is_refused_with_a_reason)
+{
+    const char *bad[] = {"webrtc:x", "webrtc:1", "webrtc://h/x", "webrtc:?a", "webrtc::"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        cr_expect_not(vg_url_scheme_allowed(bad[i]), "'%s' allowed", bad[i]);
+        cr_expect_not(vg_url_is_webrtc(bad[i]), "'%s' taken as webrtc", bad[i]);
+        expect_invalid(bad[i], "exactly 'webrtc:'");
+    }
+}
+
+Test(url, webrtc_in_another_case_or_spelling_is_refused)
+{
+    expect_invalid("WEBRTC:", "exactly 'webrtc:'");
+    expect_invalid("WebRTC:", "exactly 'webrtc:'");
+    cr_expect_not(vg_url_is_webrtc("WEBRTC:"));
+    cr_expect_not(vg_url_scheme_allowed("webrtcx:"));
+    cr_expect_not(vg_url_scheme_allowed("webrt:"));
+    expect_invalid("webrtcs:", "scheme must be");
+    cr_expect_not(vg_url_is_webrtc(NULL));
+    cr_expect_not(vg_url_is_webrtc(""));
+}
+
+Test(url, scheme_reason_names_webrtc)
+{
+    expect_invalid("ftp://h/x", "'webrtc:'");
+}
+
+Test(url, webrtc_is_left_alone_by_masking_and_credentials)
+{
+    expect_mask("webrtc:", "webrtc:");
+    expect_unmask("webrtc:", "rtsp://u:p@h/x", "webrtc:");
+    const char *start;
+    size_t len;
+    cr_expect_not(vg_url_password("webrtc:", &start, &len));
+    char *with = vg_url_with_credentials("webrtc:", "user", "pass");
+    cr_assert_not_null(with);
+    cr_expect_str_eq(with, "webrtc:");
+    free(with);
+}
+
 /* ---- masking ---- */
 
 Test(url, mask_hides_password)

@@ -6,6 +6,7 @@
 
 #include "http/auth.h"
 #include "http/lockout.h"
+#include "store/cameras.h"
 
 /* Users built by hand: the lists point at string literals and are never freed. */
 #define LIST(...)                                                                                  \
@@ -100,6 +101,79 @@ Test(authz, camera_and_zone_lists_add_up)
     cr_expect(vg_authz_camera_visible(&v, "gate", "north"));
     cr_expect(vg_authz_camera_visible(&v, "desk", "lobby"));
     cr_expect_not(vg_authz_camera_visible(&v, "yard", "north"));
+}
+
+/* ---- publishing (WHIP) ---- */
+
+static struct vg_camera camera_of(const char *id, const char *zone)
+{
+    struct vg_camera c = {.zone = (char *)zone};
+    snprintf(c.id, sizeof(c.id), "%s", id);
+    return c;
+}
+
+/* A request identified by a bearer token with this publish list. */
+static struct vg_req token_req(struct vg_user u, const char *publish)
+{
+    struct vg_req r = {.user = u, .token_id = 9};
+    snprintf(r.token_publish, sizeof(r.token_publish), "%s", publish);
+    return r;
+}
+
+Test(authz, admin_may_publish_to_any_camera_with_or_without_a_token)
+{
+    struct vg_camera gate = camera_of("gate", "north");
+    struct vg_req cookie = {.user = user_of(1, VG_ROLE_ADMIN), .session_id = 3};
+    cr_expect(vg_authz_may_publish(&cookie, &gate));
+    struct vg_req bearer = token_req(user_of(1, VG_ROLE_ADMIN), "");
+    cr_expect(vg_authz_may_publish(&bearer, &gate));
+}
+
+Test(authz, viewer_publishes_only_with_a_token_naming_the_camera)
+{
+    struct vg_camera gate = camera_of("gate", ""), yard = camera_of("yard", "");
+    struct vg_req r = token_req(user_of(2, VG_ROLE_VIEWER), "front,gate");
+    cr_expect(vg_authz_may_publish(&r, &gate));
+    cr_expect_not(vg_authz_may_publish(&r, &yard));
+    struct vg_req none = token_req(user_of(2, VG_ROLE_VIEWER), "");
+    cr_expect_not(vg_authz_may_publish(&none, &gate));
+}
+
+Test(authz, viewer_cookie_session_never_publishes)
+{
+    struct vg_camera gate = camera_of("gate", "");
+    struct vg_req r = {.user = user_of(2, VG_ROLE_VIEWER), .session_id = 4};
+    /* A stale list without a token (never set by the router) grants nothing. */
+    snprintf(r.token_publish, sizeof(r.token_publish), "gate");
+    cr_expect_not(vg_authz_may_publish(&r, &gate));
+}
+
+Test(authz, publish_token_needs_a_user_who_may_see_the_camera)
+{
+    struct vg_camera gate = camera_of("gate", "north"), desk = camera_of("desk", "lobby");
+    struct vg_user v = user_of(2, VG_ROLE_VIEWER);
+    v.zones = LIST("lobby");
+    struct vg_req r = token_req(v, "gate,desk");
+    cr_expect_not(vg_authz_may_publish(&r, &gate));
+    cr_expect(vg_authz_may_publish(&r, &desk));
+}
+
+Test(authz, publish_matches_whole_camera_ids_only)
+{
+    struct vg_camera front = camera_of("front", ""), door = camera_of("front-door", "");
+    struct vg_req r = token_req(user_of(2, VG_ROLE_VIEWER), "front-door-2,front-door");
+    cr_expect_not(vg_authz_may_publish(&r, &front));
+    cr_expect(vg_authz_may_publish(&r, &door));
+}
+
+Test(authz, anonymous_or_missing_arguments_never_publish)
+{
+    struct vg_camera gate = camera_of("gate", "");
+    struct vg_req anon = token_req((struct vg_user){0}, "gate");
+    cr_expect_not(vg_authz_may_publish(&anon, &gate));
+    cr_expect_not(vg_authz_may_publish(NULL, &gate));
+    struct vg_req r = token_req(user_of(2, VG_ROLE_VIEWER), "gate");
+    cr_expect_not(vg_authz_may_publish(&r, NULL));
 }
 
 /* ---- roles and accounts ---- */

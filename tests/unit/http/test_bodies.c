@@ -434,6 +434,142 @@ Test(bodies, camera_json_of_a_minimal_camera)
     vg_camera_done(&c);
 }
 
+/* ---- camera type: url or webrtc ---- */
+
+Test(bodies, camera_create_by_type_webrtc_sets_the_webrtc_url)
+{
+    struct vg_camera c = new_camera();
+    expect_ok(
+        camera_body("{\"id\": \"pub\", \"type\": \"webrtc\", \"username\": \"u\"}", true, &c));
+    cr_expect_str_eq(c.main_url, VG_URL_WEBRTC);
+    cr_expect(!c.sub_url || !c.sub_url[0]);
+    cr_expect_str_eq(c.username, "u");
+    json_t *o = vg_camera_to_json(&c);
+    cr_assert_not_null(o);
+    cr_expect_str_eq(str_of(o, "type"), "webrtc");
+    cr_expect_str_eq(str_of(o, "main_url"), "webrtc:");
+    cr_expect_str_eq(str_of(o, "sub_url"), "");
+    json_decref(o);
+    vg_camera_done(&c);
+}
+
+Test(bodies, camera_create_by_main_url_webrtc_is_a_webrtc_camera)
+{
+    struct vg_camera c = new_camera();
+    expect_ok(camera_body("{\"id\": \"pub\", \"main_url\": \"webrtc:\"}", true, &c));
+    cr_expect_str_eq(c.main_url, VG_URL_WEBRTC);
+    vg_camera_done(&c);
+    c = new_camera();
+    expect_ok(camera_body("{\"id\": \"pub\", \"type\": \"webrtc\", \"main_url\": \"webrtc:\"}",
+                          true, &c));
+    cr_expect_str_eq(c.main_url, VG_URL_WEBRTC);
+    vg_camera_done(&c);
+}
+
+Test(bodies, camera_type_must_be_url_or_webrtc)
+{
+    const char *bad[] = {"\"rtsp\"", "\"WEBRTC\"", "\"\"", "1", "null"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char text[128];
+        snprintf(text, sizeof(text), "{\"id\": \"x\", \"type\": %s, \"main_url\": \"demo:1\"}",
+                 bad[i]);
+        struct vg_camera c = new_camera();
+        expect_error(camera_body(text, true, &c), "'type'");
+        vg_camera_done(&c);
+    }
+}
+
+Test(bodies, camera_webrtc_refuses_a_sub_stream)
+{
+    struct vg_camera c = new_camera();
+    expect_error(
+        camera_body("{\"id\": \"x\", \"type\": \"webrtc\", \"sub_url\": \"demo:1\"}", true, &c),
+        "no sub stream");
+    vg_camera_done(&c);
+    c = new_camera();
+    expect_error(camera_body("{\"id\": \"x\", \"main_url\": \"webrtc:\", \"sub_url\": \"demo:1\"}",
+                             true, &c),
+                 "no sub stream");
+    vg_camera_done(&c);
+    c = new_camera();
+    expect_ok(camera_body("{\"id\": \"x\", \"type\": \"webrtc\", \"sub_url\": \"\"}", true, &c));
+    vg_camera_done(&c);
+    /* Not as a sub stream of a pulled camera either. */
+    c = new_camera();
+    expect_error(camera_body("{\"id\": \"x\", \"main_url\": \"demo:1\", \"sub_url\": \"webrtc:\"}",
+                             true, &c),
+                 "'sub_url'");
+    vg_camera_done(&c);
+}
+
+Test(bodies, camera_webrtc_refuses_a_url_after_the_colon_or_another_main_url)
+{
+    struct vg_camera c = new_camera();
+    expect_error(camera_body("{\"id\": \"x\", \"main_url\": \"webrtc:x\"}", true, &c),
+                 "exactly 'webrtc:'");
+    vg_camera_done(&c);
+    c = new_camera();
+    expect_error(
+        camera_body("{\"id\": \"x\", \"type\": \"webrtc\", \"main_url\": \"demo:1\"}", true, &c),
+        "'main_url'");
+    vg_camera_done(&c);
+    c = new_camera();
+    expect_error(
+        camera_body("{\"id\": \"x\", \"type\": \"url\", \"main_url\": \"webrtc:\"}", true, &c),
+        "'main_url' must be a stream URL");
+    vg_camera_done(&c);
+    c = new_camera();
+    expect_error(camera_body("{\"id\": \"x\", \"type\": \"url\"}", true, &c),
+                 "'main_url' is required");
+    vg_camera_done(&c);
+}
+
+Test(bodies, camera_update_to_webrtc_drops_the_sub_stream_and_back_needs_a_url)
+{
+    struct vg_camera c = stored_camera();
+    expect_ok(camera_body("{\"type\": \"webrtc\"}", false, &c));
+    cr_expect_str_eq(c.main_url, VG_URL_WEBRTC);
+    cr_expect_str_eq(c.sub_url, "");
+    cr_expect_str_eq(c.username, "onvif", "credentials are kept");
+    cr_expect_str_eq(c.password, "onvif-secret");
+
+    expect_error(camera_body("{\"type\": \"url\"}", false, &c), "'main_url' is required");
+    expect_error(camera_body("{\"type\": \"webrtc\", \"sub_url\": \"demo:2\"}", false, &c),
+                 "no sub stream");
+    expect_ok(camera_body("{\"name\": \"Still webrtc\"}", false, &c));
+    cr_expect_str_eq(c.main_url, VG_URL_WEBRTC);
+
+    expect_ok(camera_body("{\"type\": \"url\", \"main_url\": \"rtsp://10.0.0.9/live\", "
+                          "\"sub_url\": \"rtsp://10.0.0.9/sub\"}",
+                          false, &c));
+    cr_expect_str_eq(c.main_url, "rtsp://10.0.0.9/live");
+    cr_expect_str_eq(c.sub_url, "rtsp://10.0.0.9/sub");
+    json_t *o = vg_camera_to_json(&c);
+    cr_expect_str_eq(str_of(o, "type"), "url");
+    json_decref(o);
+
+    /* And by main_url alone. */
+    expect_ok(camera_body("{\"main_url\": \"webrtc:\"}", false, &c));
+    cr_expect_str_eq(c.main_url, VG_URL_WEBRTC);
+    cr_expect_str_eq(c.sub_url, "");
+    expect_ok(camera_body("{\"main_url\": \"demo:1\"}", false, &c));
+    cr_expect_str_eq(c.main_url, "demo:1");
+    vg_camera_done(&c);
+}
+
+Test(bodies, webrtc_camera_sent_back_as_received_is_unchanged)
+{
+    struct vg_camera c = new_camera();
+    expect_ok(camera_body("{\"id\": \"pub\", \"type\": \"webrtc\"}", true, &c));
+    json_t *o = vg_camera_to_json(&c);
+    char *text = json_dumps(o, 0);
+    expect_ok(camera_body(text, false, &c));
+    cr_expect_str_eq(c.main_url, VG_URL_WEBRTC);
+    free(text);
+    json_decref(o);
+    vg_camera_done(&c);
+}
+
 /* ---- NVR ---- */
 
 static struct vg_nvr new_nvr(void)

@@ -112,6 +112,28 @@ Test(rtp_depack, h264_single_nal_unit_becomes_annexb_unit)
     expect_unit(0, want, n, 3000);
 }
 
+Test(rtp_depack, padding_alone_is_neither_a_loss_nor_a_unit)
+{
+    init(VG_CODEC_H264, "packetization-mode=1");
+    cr_assert_eq(PUSH(base_idr, 3000, true), 0);
+    cr_assert_eq(push(base_idr, 0, 3000, false), 0); /* a bandwidth probe: padding only */
+    cr_assert_eq(PUSH(base_p, 6000, true), 0);
+    cr_expect_eq(n_units, 2);
+    cr_expect_eq(d.lost_packets, 0);
+    cr_expect_not(d.wait_key);
+}
+
+Test(rtp_depack, opus_packets_are_frames)
+{
+    init(VG_CODEC_OPUS, "minptime=10;useinbandfec=1");
+    const uint8_t a[] = {0xfc, 1, 2}, b[] = {0xfc, 3};
+    cr_assert_eq(PUSH(a, 960, true), 0);
+    cr_assert_eq(PUSH(b, 1920, true), 0);
+    cr_assert_eq(n_units, 2);
+    expect_unit(0, a, sizeof(a), 960);
+    expect_unit(1, b, sizeof(b), 1920);
+}
+
 Test(rtp_depack, h264_stap_a_becomes_one_unit_with_every_nal)
 {
     init(VG_CODEC_H264, "");
@@ -402,7 +424,8 @@ Test(rtp_depack, h264_undefined_types_are_ignored)
     cr_assert_eq(n_units, 1);
     uint8_t want[64];
     expect_unit(0, want, annexb(want, base_idr, sizeof(base_idr)), 1);
-    cr_expect_eq(push(NULL, 0, 2, true), -EINVAL);
+    cr_expect_eq(push(NULL, 0, 2, true), 0); /* padding only */
+    cr_expect_eq(n_units, 1);
 }
 
 Test(rtp_depack, h264_packetization_mode_2_is_not_supported)
@@ -410,7 +433,7 @@ Test(rtp_depack, h264_packetization_mode_2_is_not_supported)
     cr_expect_eq(vg_rtp_depack_init(&d, VG_CODEC_H264, span("packetization-mode=2")), -ENOTSUP);
     cr_expect_eq(vg_rtp_depack_init(&d, VG_CODEC_H264, span("packetization-mode=x")), -EINVAL);
     cr_expect_eq(vg_rtp_depack_init(&d, VG_CODEC_H264, span("packetization-mode=0")), 0);
-    cr_expect_eq(vg_rtp_depack_init(&d, VG_CODEC_OPUS, span("")), -ENOTSUP);
+    cr_expect_eq(vg_rtp_depack_init(&d, VG_CODEC_NONE, span("")), -ENOTSUP);
     cr_expect_eq(vg_rtp_depack_init(&d, VG_CODEC_NONE, span("")), -ENOTSUP);
 }
 
@@ -795,7 +818,8 @@ Test(rtp_depack, g711_payload_passes_as_is)
     init(VG_CODEC_PCMU, "");
     cr_assert_eq(PUSH(alaw, 480, false), 0);
     cr_expect_eq(n_units, 3);
-    cr_expect_eq(push(alaw, 0, 640, false), -EINVAL);
+    cr_expect_eq(push(alaw, 0, 640, false), 0); /* padding only: no unit */
+    cr_expect_eq(n_units, 3);
 }
 
 /* ---------------------------------------------------------- fmtp helpers */

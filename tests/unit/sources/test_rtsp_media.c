@@ -181,6 +181,29 @@ Test(rtsp_media, audio_waits_for_the_first_video_frame)
     vg_frame_unref(&f);
 }
 
+Test(rtsp_media, tracks_line_up_by_arrival_whatever_their_rtp_offsets)
+{
+    cr_assert_eq(init(sdp_sprop), 0);
+    const uint8_t alaw[160] = {0xd5};
+    uint8_t pkt[2048];
+    /* Video at 0 s with RTP time 3000000000, sound 0.5 s later at 123. */
+    size_t n = rtp(pkt, 96, true, 1, 3000000000u, base_idr, sizeof(base_idr));
+    cr_assert_eq(vg_rtsp_media_rtp(&m, VG_RTSP_VIDEO, pkt, n, 10000000), 0);
+    n = rtp(pkt, 8, true, 1, 123, alaw, sizeof(alaw));
+    cr_assert_eq(vg_rtsp_media_rtp(&m, VG_RTSP_AUDIO, pkt, n, 10500000), 0);
+    n = rtp(pkt, 96, true, 2, 3000000000u + 90000, base_p, sizeof(base_p));
+    cr_assert_eq(vg_rtsp_media_rtp(&m, VG_RTSP_VIDEO, pkt, n, 11000000), 0);
+    struct vg_frame *v0 = next_frame(), *a = next_frame(), *v1 = next_frame();
+    cr_assert_eq(a->track, VG_TRACK_AUDIO);
+    /* In seconds, the sound sits between the two pictures, where it arrived. */
+    cr_expect_eq(v0->dts, 0);
+    cr_expect_eq(a->dts, 4000); /* 0.5 s at 8 kHz */
+    cr_expect_eq(v1->dts, 90000);
+    vg_frame_unref(&v0);
+    vg_frame_unref(&a);
+    vg_frame_unref(&v1);
+}
+
 Test(rtsp_media, damaged_packets_are_dropped_not_fatal)
 {
     cr_assert_eq(init(sdp_sprop), 0);

@@ -241,8 +241,8 @@ Test(store, token_create_lookup_list_delete)
     int64_t other = add_user("bob", VG_ROLE_VIEWER);
     char secret[VG_TOKEN_MAX], other_secret[VG_TOKEN_MAX];
     struct vg_token t, other_t, found;
-    cr_assert_eq(vg_tokens_create(db, uid, "ci", 0, secret, &t), 0);
-    cr_assert_eq(vg_tokens_create(db, other, "backup", 0, other_secret, &other_t), 0);
+    cr_assert_eq(vg_tokens_create(db, uid, "ci", NULL, 0, secret, &t), 0);
+    cr_assert_eq(vg_tokens_create(db, other, "backup", NULL, 0, other_secret, &other_t), 0);
     cr_assert_eq(strncmp(secret, "vgt_", 4), 0);
     cr_assert_str_eq(t.username, "alice");
     cr_assert_str_eq(t.name, "ci");
@@ -278,7 +278,7 @@ Test(store, expired_token_is_refused)
     char secret[VG_TOKEN_MAX];
     struct vg_token t, found;
     int64_t now = vg_db_now();
-    cr_assert_eq(vg_tokens_create(db, uid, "short", now + 10, secret, &t), 0);
+    cr_assert_eq(vg_tokens_create(db, uid, "short", NULL, now + 10, secret, &t), 0);
     cr_assert_eq(vg_tokens_lookup(db, secret, now + 5, &found), 0);
     cr_assert_eq(vg_tokens_lookup(db, secret, now + 10, &found), -ENOENT);
     /* Still listed, so its owner can see why it stopped working. */
@@ -355,7 +355,7 @@ Test(store, user_delete_cascades_sessions_and_tokens)
     struct vg_session s;
     struct vg_token t;
     cr_assert_eq(vg_sessions_create(db, uid, 3600, 5, "", ssecret, &s), 0);
-    cr_assert_eq(vg_tokens_create(db, uid, "t", 0, tsecret, &t), 0);
+    cr_assert_eq(vg_tokens_create(db, uid, "t", NULL, 0, tsecret, &t), 0);
 
     cr_assert_eq(vg_users_delete(db, uid), 0);
     cr_assert_eq(vg_sessions_lookup(db, ssecret, s.created_at, &s), -ENOENT);
@@ -940,12 +940,12 @@ Test(store, token_for_unknown_user_or_past_expiry_is_refused)
     char secret[VG_TOKEN_MAX];
     struct vg_token t;
     int64_t uid = add_user("alice", VG_ROLE_ADMIN);
-    cr_assert_eq(vg_tokens_create(db, 999, "x", 0, secret, &t), -ENOENT);
-    cr_assert_eq(vg_tokens_create(db, uid, "x", vg_db_now() - 1, secret, &t), -EINVAL);
+    cr_assert_eq(vg_tokens_create(db, 999, "x", NULL, 0, secret, &t), -ENOENT);
+    cr_assert_eq(vg_tokens_create(db, uid, "x", NULL, vg_db_now() - 1, secret, &t), -EINVAL);
     char long_name[VG_TOKEN_NAME_MAX + 1];
     memset(long_name, 'n', sizeof(long_name) - 1);
     long_name[sizeof(long_name) - 1] = '\0';
-    cr_assert_eq(vg_tokens_create(db, uid, long_name, 0, secret, &t), -EINVAL);
+    cr_assert_eq(vg_tokens_create(db, uid, long_name, NULL, 0, secret, &t), -EINVAL);
 }
 
 Test(store, failed_migration_leaves_no_partial_schema)

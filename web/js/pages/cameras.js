@@ -94,7 +94,10 @@ function cameraList(section, ctx) {
             ['Name', (c) => h('strong', null, c.name || '')],
             ['ID', (c) => h('code', null, c.id)],
             ['Zone', (c) => c.zone || '—'],
-            ['Main URL', (c) => h('code', { class: 'url' }, c.main_url || '')],
+            ['Type', (c) => (c.type === 'webrtc'
+                ? badge('WebRTC (browser)', 'info')
+                : 'Stream URL')],
+            ['Main URL', (c) => (c.type === 'webrtc' ? '—' : h('code', { class: 'url' }, c.main_url || ''))],
             ['Sub URL', (c) => (c.sub_url ? h('code', { class: 'url' }, c.sub_url) : '—')],
             ['Enabled', (c) => (c.enabled ? badge('yes', 'ok') : badge('no', 'muted'))],
             ['Record', (c) => (c.record ? badge('yes', 'rec') : badge('no', 'muted'))],
@@ -114,10 +117,14 @@ function cameraList(section, ctx) {
 function cameraForm(cam, { onCancel, onSaved }) {
     const editing = !!cam;
     const c = cam || { enabled: true, record: false };
+    const wasWebrtc = c.type === 'webrtc';
+    const type = select({ id: 'camera-type', name: 'type' },
+        [['url', 'Stream URL'], ['webrtc', 'Published by a browser (WebRTC)']]);
+    type.value = wasWebrtc ? 'webrtc' : 'url';
     const id = h('input', { id: 'camera-id', name: 'camera_id', value: c.id || '', disabled: editing, pattern: '[a-z0-9][a-z0-9\\-]{0,62}', autocapitalize: 'none', spellcheck: 'false' });
     const name = h('input', { id: 'camera-name', name: 'name', value: c.name || '', required: true, maxlength: 128 });
     const zone = h('input', { id: 'camera-zone', name: 'zone', value: c.zone || '' });
-    const mainUrl = h('input', { id: 'camera-main-url', name: 'main_url', value: c.main_url || '', required: true, placeholder: 'rtsp://user:pass@192.168.1.10:554/stream1', spellcheck: 'false', autocapitalize: 'none' });
+    const mainUrl = h('input', { id: 'camera-main-url', name: 'main_url', value: wasWebrtc ? '' : (c.main_url || ''), required: true, placeholder: 'rtsp://user:pass@192.168.1.10:554/stream1', spellcheck: 'false', autocapitalize: 'none' });
     const subUrl = h('input', { id: 'camera-sub-url', name: 'sub_url', value: c.sub_url || '', placeholder: 'optional', spellcheck: 'false', autocapitalize: 'none' });
     const username = h('input', { id: 'camera-username', name: 'username', value: c.username || '', autocomplete: 'off' });
     const password = h('input', { id: 'camera-password', name: 'password', type: 'password', autocomplete: 'new-password', placeholder: editing && c.password ? 'unchanged' : '' });
@@ -150,23 +157,41 @@ function cameraForm(cam, { onCancel, onSaved }) {
     });
     const title = editing ? `Edit camera ${c.id}` : 'Add camera';
 
+    // Fields that only mean something when Vigil pulls the stream from a URL.
+    const urlFields = [
+        field('Main URL', mainUrl, 'rtsp, rtsps, rtmp, http, https, file:///… (inside the media directory) or demo (e.g. demo:1)'),
+        field('Sub URL', subUrl, 'Lower-resolution stream for small tiles'),
+        field('Username', username),
+        field('Password', password, editing ? 'Leave empty to keep the stored password.' : null),
+        field('RTSP transport', transport),
+    ];
+    const webrtcHint = h('p', { class: 'hint', id: 'camera-webrtc-hint' },
+        'A browser publishes this camera’s video to Vigil: an administrator, or a user with an API token allowed to publish to it. It has no sub stream.');
+    function showType() {
+        const webrtc = type.value === 'webrtc';
+        for (const f of urlFields) f.hidden = webrtc;
+        mainUrl.required = !webrtc;
+        testButton.hidden = webrtc;
+        webrtcHint.hidden = !webrtc;
+    }
+    type.addEventListener('change', showType);
+
     const form = h('form', { class: 'card form', 'aria-label': title, id: 'camera-form' },
         h('h2', null, title),
         h('div', { class: 'form-grid' },
             field('ID', id, editing ? 'The id cannot be changed.' : 'Optional: made from the name. Lowercase letters, digits and dashes.'),
             field('Name', name),
             field('Zone', zone),
-            field('Main URL', mainUrl, 'rtsp, rtsps, rtmp, http, https, file:///… (inside the media directory) or demo (e.g. demo:1)'),
-            field('Sub URL', subUrl, 'Lower-resolution stream for small tiles'),
-            field('Username', username),
-            field('Password', password, editing ? 'Leave empty to keep the stored password.' : null),
-            field('RTSP transport', transport)),
+            field('Type', type),
+            urlFields),
+        webrtcHint,
         h('div', { class: 'checks' }, enabled, record),
         msg,
         h('div', { class: 'actions' },
             h('button', { type: 'button', class: 'btn', onclick: onCancel }, 'Cancel'),
             testButton,
             h('button', { type: 'submit', class: 'btn btn-primary', id: 'camera-save' }, editing ? 'Save camera' : 'Add camera')));
+    showType();
 
     form.addEventListener('submit', async (ev) => {
         ev.preventDefault();
@@ -174,15 +199,21 @@ function cameraForm(cam, { onCancel, onSaved }) {
         const body = {
             name: name.value.trim(),
             zone: zone.value.trim(),
-            main_url: mainUrl.value.trim(),
-            sub_url: subUrl.value.trim(),
-            username: username.value,
+            type: type.value,
             enabled: enabled.querySelector('input').checked,
             record: record.querySelector('input').checked,
-            transport: transport.value,
         };
-        // On edit an empty password keeps the stored one; masked URLs sent back keep theirs.
-        if (password.value || !editing) body.password = password.value;
+        // A webrtc camera has no URLs: the server sets its main URL and drops any sub stream.
+        if (type.value !== 'webrtc') {
+            Object.assign(body, {
+                main_url: mainUrl.value.trim(),
+                sub_url: subUrl.value.trim(),
+                username: username.value,
+                transport: transport.value,
+            });
+            // On edit an empty password keeps the stored one; masked URLs sent back keep theirs.
+            if (password.value || !editing) body.password = password.value;
+        }
         if (!editing && id.value.trim()) body.id = id.value.trim();
         await busy(form, async () => {
             try {

@@ -1,6 +1,6 @@
 // API tokens: list, create (secret shown once, with a copy button), delete.
 import * as api from '../api.js';
-import { h, field, table, messageArea, confirmDialog, busy, errorText, formatTime } from '../dom.js';
+import { h, field, checkbox, select, table, messageArea, confirmDialog, busy, errorText, formatTime } from '../dom.js';
 
 export async function render(root, ctx) {
     const msg = messageArea();
@@ -11,11 +11,16 @@ export async function render(root, ctx) {
     const name = h('input', { id: 'token-name', name: 'name', required: true, maxlength: 64, placeholder: 'home-assistant' });
     const days = h('input', { id: 'token-days', name: 'expires_in_days', type: 'number', min: 1, max: 3650, placeholder: 'never' });
     const formMsg = messageArea();
+    // Admins may make a token for another user (e.g. a camera node's) and let it
+    // publish video to cameras that browsers publish (type webrtc).
+    const admin = ctx.isAdmin ? await adminFields(ctx, formMsg) : null;
     const form = h('form', { class: 'card form', 'aria-label': 'Create token' },
         h('h2', null, 'Create token'),
         h('div', { class: 'form-grid' },
             field('Name', name),
-            field('Expires in days', days, 'Optional; empty means the token does not expire')),
+            field('Expires in days', days, 'Optional; empty means the token does not expire'),
+            admin ? admin.userField : null),
+        admin ? admin.publishField : null,
         formMsg,
         h('div', { class: 'actions' },
             h('button', { type: 'submit', class: 'btn btn-primary', id: 'token-create' }, 'Create token')));
@@ -38,6 +43,10 @@ export async function render(root, ctx) {
         cols.push(
             ['Created', (t) => formatTime(t.created_at)],
             ['Expires', (t) => (t.expires_at ? formatTime(t.expires_at) : 'never')],
+            ['May publish to', (t) => (t.publish && t.publish.length
+                ? h('ul', { class: 'chips', 'aria-label': `Cameras token ${t.name} may publish to` },
+                    t.publish.map((id) => h('li', null, h('code', null, id))))
+                : '—')],
             ['Last used', (t) => (t.last_used_at ? formatTime(t.last_used_at) : 'never')],
             ['Actions', (t) => {
                 const b = h('button', { type: 'button', class: 'btn btn-small btn-danger', 'aria-label': `Delete token ${t.name}` }, 'Delete');
@@ -68,6 +77,7 @@ export async function render(root, ctx) {
         msg.clear();
         const body = { name: name.value.trim() };
         if (days.value !== '') body.expires_in_days = Number(days.value);
+        if (admin) Object.assign(body, admin.values());
         await busy(form, async () => {
             try {
                 const t = await api.post('/api/tokens', body);
@@ -81,6 +91,44 @@ export async function render(root, ctx) {
     });
 
     await load();
+}
+
+/** The admin-only parts of the form: whose token it is and what it may publish to. */
+async function adminFields(ctx, formMsg) {
+    let users = [];
+    let cameras = [];
+    try {
+        [users, cameras] = await Promise.all([api.get('/api/users'), api.get('/api/cameras')]);
+    } catch (e) {
+        formMsg.show('error', errorText(e));
+    }
+    const me = ctx.user;
+    const user = select({ id: 'token-user', name: 'user_id' },
+        (users.length ? users : [me]).map((u) => [String(u.id), u.id === me.id ? `${u.username} (you)` : u.username]));
+    user.value = String(me.id);
+    const userField = field('For user', user, 'The token acts with this user’s rights.');
+
+    const publishable = cameras.filter((c) => c.type === 'webrtc');
+    const boxes = publishable.map((c) => checkbox(c.name && c.name !== c.id ? `${c.name} (${c.id})` : c.id,
+        { name: 'publish', value: c.id, dataset: { cameraId: c.id } }));
+    const publishField = h('div', { class: 'field', id: 'token-publish', role: 'group', 'aria-labelledby': 'token-publish-label' },
+        h('strong', { id: 'token-publish-label' }, 'May publish video to'),
+        boxes.length
+            ? h('div', { class: 'checks' }, boxes)
+            : h('p', { class: 'hint' }, 'No camera is published by a browser yet: add a camera of type “Published by a browser (WebRTC)” first.'),
+        h('small', { class: 'hint' }, 'A browser holding this token may send video to these cameras, if the user may see them.'));
+
+    return {
+        userField,
+        publishField,
+        values() {
+            const out = {};
+            if (user.value !== String(me.id)) out.user_id = Number(user.value);
+            const publish = boxes.map((b) => b.querySelector('input')).filter((i) => i.checked).map((i) => i.value);
+            if (publish.length) out.publish = publish;
+            return out;
+        },
+    };
 }
 
 function showSecret(slot, t) {
