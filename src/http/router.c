@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "core/bytes.h"
 #include "core/log.h"
 #include "http/auth.h"
 #include "http/reply.h"
@@ -45,17 +46,6 @@ const char *vg_method_name(enum evhttp_cmd_type method)
     }
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Percent-decodes one path segment into out. Rejects bad escapes, NUL, '/' and
  * control characters so a parameter can never smuggle a path or a line break. */
 static bool decode_segment(const char *s, size_t len, char *out, size_t outlen)
@@ -66,7 +56,7 @@ static bool decode_segment(const char *s, size_t len, char *out, size_t outlen)
         if (c == '%') {
             if (i + 2 >= len)
                 return false;
-            int hi = hexval(s[i + 1]), lo = hexval(s[i + 2]);
+            int hi = vg_hex_digit(s[i + 1]), lo = vg_hex_digit(s[i + 2]);
             if (hi < 0 || lo < 0)
                 return false;
             c = (unsigned char)(hi * 16 + lo);

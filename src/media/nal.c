@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "core/bytes.h"
+
 /* Position of the next 00 00 01 at or after from, or len. */
 static size_t find_start_code(const uint8_t *buf, size_t len, size_t from)
 {
@@ -47,11 +49,6 @@ int vg_nal_annexb_next(const uint8_t *buf, size_t len, size_t *cursor, size_t *r
     return 0;
 }
 
-static uint32_t be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 static void put_be32(uint8_t *p, uint32_t v)
 {
     p[0] = (uint8_t)(v >> 24);
@@ -67,7 +64,7 @@ int vg_nal_lp_next(const uint8_t *buf, size_t len, size_t *cursor, size_t *ret_s
     while (pos < len) {
         if (len - pos < 4)
             return -EBADMSG;
-        uint32_t n = be32(buf + pos);
+        uint32_t n = vg_be32(buf + pos);
         if (n > len - pos - 4)
             return -EBADMSG;
         size_t start = pos + 4;

@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "core/bytes.h"
+
 #define HEADER_LEN 4
 #define BLOCK_LEN 24
 #define SENDER_INFO_LEN 20
@@ -13,41 +15,17 @@
 /* Seconds from 1900-01-01 (NTP era 0) to 1970-01-01. */
 #define NTP_UNIX_OFFSET 2208988800LL
 
-static uint16_t be16(const uint8_t *b)
-{
-    return (uint16_t)(b[0] << 8 | b[1]);
-}
-
-static uint32_t be32(const uint8_t *b)
-{
-    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
-
-static void put16(uint8_t *b, uint16_t v)
-{
-    b[0] = (uint8_t)(v >> 8);
-    b[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *b, uint32_t v)
-{
-    b[0] = (uint8_t)(v >> 24);
-    b[1] = (uint8_t)(v >> 16);
-    b[2] = (uint8_t)(v >> 8);
-    b[3] = (uint8_t)v;
-}
-
 static void decode_block(const uint8_t *b, struct vg_rtcp_report_block *rb)
 {
     uint32_t lost = (uint32_t)b[5] << 16 | (uint32_t)b[6] << 8 | b[7];
-    rb->ssrc = be32(b);
+    rb->ssrc = vg_be32(b);
     rb->fraction_lost = b[4];
     /* Sign-extend 24 bits without relying on how a shift treats the sign. */
     rb->cumulative_lost = (int32_t)(lost ^ 0x800000u) - 0x800000;
-    rb->highest_seq = be32(b + 8);
-    rb->jitter = be32(b + 12);
-    rb->lsr = be32(b + 16);
-    rb->dlsr = be32(b + 20);
+    rb->highest_seq = vg_be32(b + 8);
+    rb->jitter = vg_be32(b + 12);
+    rb->lsr = vg_be32(b + 16);
+    rb->dlsr = vg_be32(b + 20);
 }
 
 /* Report blocks at b, as many as p->count says; len is what is left. */
@@ -66,11 +44,11 @@ static int decode_sr(struct vg_rtcp_packet *p, const uint8_t *b, size_t len)
     if (len < 4 + SENDER_INFO_LEN)
         return -EINVAL;
     p->kind = VG_RTCP_KIND_SR;
-    p->ssrc = be32(b);
-    p->sr.ntp = (uint64_t)be32(b + 4) << 32 | be32(b + 8);
-    p->sr.rtp_ts = be32(b + 12);
-    p->sr.packets = be32(b + 16);
-    p->sr.octets = be32(b + 20);
+    p->ssrc = vg_be32(b);
+    p->sr.ntp = (uint64_t)vg_be32(b + 4) << 32 | vg_be32(b + 8);
+    p->sr.rtp_ts = vg_be32(b + 12);
+    p->sr.packets = vg_be32(b + 16);
+    p->sr.octets = vg_be32(b + 20);
     /* Profile-specific extensions may follow the blocks: ignored. */
     return decode_blocks(p, b + 4 + SENDER_INFO_LEN, len - 4 - SENDER_INFO_LEN);
 }
@@ -80,7 +58,7 @@ static int decode_rr(struct vg_rtcp_packet *p, const uint8_t *b, size_t len)
     if (len < 4)
         return -EINVAL;
     p->kind = VG_RTCP_KIND_RR;
-    p->ssrc = be32(b);
+    p->ssrc = vg_be32(b);
     return decode_blocks(p, b + 4, len - 4);
 }
 
@@ -100,8 +78,8 @@ static int decode_fb_header(struct vg_rtcp_packet *p, const uint8_t *b, size_t l
 {
     if (len < FB_HEADER_LEN)
         return -EINVAL;
-    p->ssrc = be32(b);
-    p->media_ssrc = be32(b + 4);
+    p->ssrc = vg_be32(b);
+    p->media_ssrc = vg_be32(b + 4);
     return 0;
 }
 
@@ -199,7 +177,7 @@ int vg_rtcp_next(const uint8_t *buf, size_t len, size_t *cursor, struct vg_rtcp_
     if (len - pos < HEADER_LEN || h[0] >> 6 != 2)
         return -EINVAL;
     /* The length counts 32-bit words after the first: never 0 bytes. */
-    size_t packet_len = 4 * ((size_t)be16(h + 2) + 1);
+    size_t packet_len = 4 * ((size_t)vg_be16(h + 2) + 1);
     if (packet_len > len - pos)
         return -EINVAL;
     size_t body_len = packet_len - HEADER_LEN;
@@ -255,13 +233,13 @@ int vg_rtcp_parse(const uint8_t *buf, size_t len, bool strict, vg_rtcp_fn *fn, v
 
 uint32_t vg_rtcp_ssrc_at(const struct vg_rtcp_packet *p, size_t i)
 {
-    return be32(p->items + 4 * i);
+    return vg_be32(p->items + 4 * i);
 }
 
 void vg_rtcp_fir_at(const struct vg_rtcp_packet *p, size_t i, uint32_t *ret_ssrc, uint8_t *ret_seq)
 {
     const uint8_t *e = p->items + FIR_ITEM_LEN * i;
-    *ret_ssrc = be32(e);
+    *ret_ssrc = vg_be32(e);
     *ret_seq = e[4];
 }
 
@@ -272,7 +250,7 @@ size_t vg_rtcp_nack_lost(const struct vg_rtcp_packet *p, uint16_t *out, size_t c
         return 0;
     for (size_t i = 0; i < p->n_items; i++) {
         const uint8_t *e = p->items + NACK_ITEM_LEN * i;
-        uint16_t pid = be16(e), blp = be16(e + 2);
+        uint16_t pid = vg_be16(e), blp = vg_be16(e + 2);
         if (n < cap)
             out[n] = pid;
         n++;
@@ -292,7 +270,7 @@ static void put_header(uint8_t *out, unsigned count, uint8_t pt, size_t len_byte
 {
     out[0] = (uint8_t)(0x80 | count);
     out[1] = pt;
-    put16(out + 2, (uint16_t)(len_bytes / 4 - 1));
+    vg_put16(out + 2, (uint16_t)(len_bytes / 4 - 1));
 }
 
 int vg_rtcp_build_sr(uint32_t ssrc, const struct vg_rtcp_sender_info *si, uint8_t *out, size_t cap,
@@ -301,12 +279,12 @@ int vg_rtcp_build_sr(uint32_t ssrc, const struct vg_rtcp_sender_info *si, uint8_
     if (cap < VG_RTCP_SR_LEN)
         return -ENOSPC;
     put_header(out, 0, VG_RTCP_SR, VG_RTCP_SR_LEN);
-    put32(out + 4, ssrc);
-    put32(out + 8, (uint32_t)(si->ntp >> 32));
-    put32(out + 12, (uint32_t)si->ntp);
-    put32(out + 16, si->rtp_ts);
-    put32(out + 20, si->packets);
-    put32(out + 24, si->octets);
+    vg_put32(out + 4, ssrc);
+    vg_put32(out + 8, (uint32_t)(si->ntp >> 32));
+    vg_put32(out + 12, (uint32_t)si->ntp);
+    vg_put32(out + 16, si->rtp_ts);
+    vg_put32(out + 20, si->packets);
+    vg_put32(out + 24, si->octets);
     *ret_len = VG_RTCP_SR_LEN;
     return 0;
 }
@@ -318,22 +296,22 @@ int vg_rtcp_build_rr(uint32_t ssrc, const struct vg_rtcp_report_block *rb, uint8
     if (cap < len)
         return -ENOSPC;
     put_header(out, rb ? 1 : 0, VG_RTCP_RR, len);
-    put32(out + 4, ssrc);
+    vg_put32(out + 4, ssrc);
     if (rb) {
         uint8_t *b = out + 8;
         /* The field holds 24 bits: clamp rather than wrap around. */
         int32_t lost = rb->cumulative_lost;
         lost = lost > 0x7fffff ? 0x7fffff : lost < -0x800000 ? -0x800000 : lost;
         uint32_t lost24 = (uint32_t)lost & 0xffffffu;
-        put32(b, rb->ssrc);
+        vg_put32(b, rb->ssrc);
         b[4] = rb->fraction_lost;
         b[5] = (uint8_t)(lost24 >> 16);
         b[6] = (uint8_t)(lost24 >> 8);
         b[7] = (uint8_t)lost24;
-        put32(b + 8, rb->highest_seq);
-        put32(b + 12, rb->jitter);
-        put32(b + 16, rb->lsr);
-        put32(b + 20, rb->dlsr);
+        vg_put32(b + 8, rb->highest_seq);
+        vg_put32(b + 12, rb->jitter);
+        vg_put32(b + 16, rb->lsr);
+        vg_put32(b + 20, rb->dlsr);
     }
     *ret_len = len;
     return 0;
@@ -344,8 +322,8 @@ int vg_rtcp_build_pli(uint32_t ssrc, uint32_t media_ssrc, uint8_t *out, size_t c
     if (cap < VG_RTCP_PLI_LEN)
         return -ENOSPC;
     put_header(out, 1, VG_RTCP_PSFB, VG_RTCP_PLI_LEN);
-    put32(out + 4, ssrc);
-    put32(out + 8, media_ssrc);
+    vg_put32(out + 4, ssrc);
+    vg_put32(out + 8, media_ssrc);
     *ret_len = VG_RTCP_PLI_LEN;
     return 0;
 }
@@ -356,9 +334,9 @@ int vg_rtcp_build_fir(uint32_t ssrc, uint32_t media_ssrc, uint8_t seq_nr, uint8_
     if (cap < VG_RTCP_FIR_LEN)
         return -ENOSPC;
     put_header(out, 4, VG_RTCP_PSFB, VG_RTCP_FIR_LEN);
-    put32(out + 4, ssrc);
-    put32(out + 8, 0); /* RFC 5104 4.3.1.2: the media source goes in the FCI */
-    put32(out + 12, media_ssrc);
+    vg_put32(out + 4, ssrc);
+    vg_put32(out + 8, 0); /* RFC 5104 4.3.1.2: the media source goes in the FCI */
+    vg_put32(out + 12, media_ssrc);
     out[16] = seq_nr;
     out[17] = 0;
     out[18] = 0;
@@ -382,16 +360,16 @@ static size_t nack_entries(const uint16_t *seqs, size_t n, uint8_t *out)
             continue;
         }
         if (entries > 0 && out) {
-            put16(out + NACK_ITEM_LEN * (entries - 1), pid);
-            put16(out + NACK_ITEM_LEN * (entries - 1) + 2, blp);
+            vg_put16(out + NACK_ITEM_LEN * (entries - 1), pid);
+            vg_put16(out + NACK_ITEM_LEN * (entries - 1) + 2, blp);
         }
         entries++;
         pid = seqs[i];
         blp = 0;
     }
     if (entries > 0 && out) {
-        put16(out + NACK_ITEM_LEN * (entries - 1), pid);
-        put16(out + NACK_ITEM_LEN * (entries - 1) + 2, blp);
+        vg_put16(out + NACK_ITEM_LEN * (entries - 1), pid);
+        vg_put16(out + NACK_ITEM_LEN * (entries - 1) + 2, blp);
     }
     return entries;
 }
@@ -409,8 +387,8 @@ int vg_rtcp_build_nack(uint32_t ssrc, uint32_t media_ssrc, const uint16_t *seqs,
     if (cap < len)
         return -ENOSPC;
     put_header(out, 1, VG_RTCP_RTPFB, len);
-    put32(out + 4, ssrc);
-    put32(out + 8, media_ssrc);
+    vg_put32(out + 4, ssrc);
+    vg_put32(out + 8, media_ssrc);
     nack_entries(seqs, n, out + HEADER_LEN + FB_HEADER_LEN);
     *ret_len = len;
     return 0;

@@ -2,15 +2,7 @@
 
 #include <errno.h>
 
-static uint16_t be16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
+#include "core/bytes.h"
 
 int vg_rtp_parse(const uint8_t *pkt, size_t len, struct vg_rtp_packet *ret)
 {
@@ -19,9 +11,9 @@ int vg_rtp_parse(const uint8_t *pkt, size_t len, struct vg_rtp_packet *ret)
     struct vg_rtp_packet p = {
         .pt = pkt[1] & 0x7f,
         .marker = (pkt[1] & 0x80) != 0,
-        .seq = be16(pkt + 2),
-        .ts = be32(pkt + 4),
-        .ssrc = be32(pkt + 8),
+        .seq = vg_be16(pkt + 2),
+        .ts = vg_be32(pkt + 4),
+        .ssrc = vg_be32(pkt + 8),
         .csrc_count = pkt[0] & 0x0f,
     };
     bool padding = (pkt[0] & 0x20) != 0;
@@ -31,11 +23,11 @@ int vg_rtp_parse(const uint8_t *pkt, size_t len, struct vg_rtp_packet *ret)
     if (pkt[0] & 0x10) {
         if (len - off < 4)
             return -EINVAL;
-        size_t ext_len = 4 * (size_t)be16(pkt + off + 2);
+        size_t ext_len = 4 * (size_t)vg_be16(pkt + off + 2);
         if (len - off - 4 < ext_len)
             return -EINVAL;
         p.has_ext = true;
-        p.ext_profile = be16(pkt + off);
+        p.ext_profile = vg_be16(pkt + off);
         p.ext = pkt + off + 4;
         p.ext_len = ext_len;
         off += 4 + ext_len;

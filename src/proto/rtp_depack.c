@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/bytes.h"
 #include "proto/rtp_depack_impl.h"
 #include "proto/sdp.h"
 
@@ -241,17 +242,6 @@ int vg_rtp_sprop_annexb(enum vg_codec codec, struct vg_span fmtp, uint8_t *out, 
     return (int)pos;
 }
 
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int vg_rtp_aac_config(struct vg_span fmtp, uint8_t *out, size_t cap)
 {
     struct vg_span hex;
@@ -263,10 +253,10 @@ int vg_rtp_aac_config(struct vg_span fmtp, uint8_t *out, size_t cap)
     if (n > cap || n > INT_MAX)
         return -E2BIG;
     for (size_t i = 0; i < hex.len; i++) {
-        if (hex_digit(hex.base[i]) < 0)
+        if (vg_hex_digit(hex.base[i]) < 0)
             return -EINVAL;
     }
     for (size_t i = 0; i < n; i++)
-        out[i] = (uint8_t)(hex_digit(hex.base[2 * i]) << 4 | hex_digit(hex.base[2 * i + 1]));
+        out[i] = (uint8_t)(vg_hex_digit(hex.base[2 * i]) << 4 | vg_hex_digit(hex.base[2 * i + 1]));
     return (int)n;
 }

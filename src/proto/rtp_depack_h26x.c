@@ -7,6 +7,8 @@
 
 #include "proto/rtp_depack_impl.h"
 
+#include "core/bytes.h"
+
 enum {
     H264_STAP_A = 24,
     H264_FU_A = 28,
@@ -29,11 +31,6 @@ static size_t header_len(const struct vg_rtp_depack *d)
 static unsigned nal_type(const struct vg_rtp_depack *d, uint8_t byte0)
 {
     return is_h264(d) ? byte0 & 0x1fu : (byte0 >> 1) & 0x3fu;
-}
-
-static uint16_t be16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
 }
 
 /* Notes what a NAL unit of this type adds to the unit being assembled. */
@@ -78,7 +75,7 @@ static int aggregate(struct vg_rtp_depack *d, const uint8_t *p, size_t len, size
     while (off < len) {
         if (len - off < 2)
             return -EINVAL;
-        size_t n = be16(p + off);
+        size_t n = vg_be16(p + off);
         off += 2;
         if (n < hl || n > len - off)
             return -EINVAL;
@@ -179,9 +176,9 @@ static bool starts_access_unit(const struct vg_rtp_depack *d, const uint8_t *p, 
     const uint8_t *after = p + hl; /* the byte after the NAL header, if any */
     size_t left = len - hl;
     if (type == (is_h264(d) ? H264_STAP_A : H265_AP)) {
-        if (left < 2 + hl || be16(after) < hl)
+        if (left < 2 + hl || vg_be16(after) < hl)
             return false;
-        size_t n = be16(after) < left - 2 ? be16(after) : left - 2;
+        size_t n = vg_be16(after) < left - 2 ? vg_be16(after) : left - 2;
         type = nal_type(d, after[2]);
         left = n - hl;
         after += 2 + hl;

@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "core/bytes.h"
+
 #define HEADER_LEN 12
 
 enum {
@@ -22,25 +24,6 @@ struct out {
     int count;
     uint8_t pkt[VG_RTP_PACKET_MAX];
 };
-
-static uint16_t be16(const uint8_t *b)
-{
-    return (uint16_t)(b[0] << 8 | b[1]);
-}
-
-static void put16(uint8_t *b, uint16_t v)
-{
-    b[0] = (uint8_t)(v >> 8);
-    b[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *b, uint32_t v)
-{
-    b[0] = (uint8_t)(v >> 24);
-    b[1] = (uint8_t)(v >> 16);
-    b[2] = (uint8_t)(v >> 8);
-    b[3] = (uint8_t)v;
-}
 
 static bool is_video(enum vg_codec c)
 {
@@ -81,9 +64,9 @@ static int send_packet(struct out *o, size_t payload_len, bool marker)
     struct vg_rtp_packer *p = o->p;
     o->pkt[0] = 0x80; /* version 2, no padding, no extension, no CSRCs */
     o->pkt[1] = (uint8_t)((marker ? 0x80 : 0) | p->pt);
-    put16(o->pkt + VG_RTP_OFF_SEQ, p->seq);
-    put32(o->pkt + VG_RTP_OFF_TS, o->ts);
-    put32(o->pkt + VG_RTP_OFF_SSRC, p->ssrc);
+    vg_put16(o->pkt + VG_RTP_OFF_SEQ, p->seq);
+    vg_put32(o->pkt + VG_RTP_OFF_TS, o->ts);
+    vg_put32(o->pkt + VG_RTP_OFF_SSRC, p->ssrc);
     int r = o->emit(o->arg, o->pkt, HEADER_LEN + payload_len, marker);
     if (r < 0)
         return r;
@@ -195,7 +178,7 @@ static int send_param_sets(struct out *o, const struct vg_rtp_param_sets *ps)
         aggregation_header(c, ps, w);
         w += nal_header_len(c);
         for (size_t i = 0; i < ps->count; i++) {
-            put16(w, (uint16_t)ps->nal[i].len);
+            vg_put16(w, (uint16_t)ps->nal[i].len);
             memcpy(w + 2, ps->nal[i].base, ps->nal[i].len);
             w += 2 + ps->nal[i].len;
         }
@@ -321,7 +304,7 @@ static int unit_list(const uint8_t *d, size_t len, size_t *pos, unsigned count, 
     for (unsigned i = 0; i < count; i++) {
         if (len - at < 2)
             return -EINVAL;
-        size_t n = be16(d + at);
+        size_t n = vg_be16(d + at);
         at += 2;
         if (n > len - at)
             return -EINVAL;
@@ -374,7 +357,7 @@ static int from_hvcc(const uint8_t *d, size_t len, struct vg_rtp_param_sets *s)
             if (len - pos < 3)
                 return -EINVAL;
             unsigned type = d[pos] & 0x3fu;
-            unsigned count = be16(d + pos + 1);
+            unsigned count = vg_be16(d + pos + 1);
             pos += 3;
             int r = unit_list(d, len, &pos, count, type == want[w], 2, s);
             if (r < 0)

@@ -5,16 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
+#include "core/bytes.h"
 
 /* Percent-decodes [p, end) into out. Decoded control characters are refused:
  * they would end up in a header. */
@@ -24,9 +15,9 @@ static int decode(const char *p, const char *end, char *out, size_t cap)
     while (p < end) {
         int c = (unsigned char)*p++;
         if (c == '%') {
-            if (end - p < 2 || hexval(p[0]) < 0 || hexval(p[1]) < 0)
+            if (end - p < 2 || vg_hex_digit(p[0]) < 0 || vg_hex_digit(p[1]) < 0)
                 return -EINVAL;
-            c = hexval(p[0]) << 4 | hexval(p[1]);
+            c = vg_hex_digit(p[0]) << 4 | vg_hex_digit(p[1]);
             p += 2;
         }
         if (c < 0x20 || c == 0x7f || n + 1 >= cap)

@@ -10,6 +10,8 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
+#include "core/bytes.h"
+
 /* RFC 5389 §15.3, §15.7 and §15.6: limits counted in bytes of UTF-8. */
 #define USERNAME_MAX 513
 #define TEXT_MAX 763
@@ -18,28 +20,6 @@
 
 static const uint8_t cookie_bytes[4] = {0x21, 0x12, 0xa4, 0x42};
 
-static uint16_t be16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    put16(p, (uint16_t)(v >> 16));
-    put16(p + 2, (uint16_t)v);
-}
-
 static size_t padded(size_t len)
 {
     return (len + 3) & ~(size_t)3;
@@ -47,29 +27,30 @@ static size_t padded(size_t len)
 
 bool vg_stun_is_stun(const uint8_t *p, size_t len)
 {
-    return p && len >= VG_STUN_HEADER_LEN && p[0] <= 3 && be32(p + 4) == VG_STUN_MAGIC_COOKIE;
+    return p && len >= VG_STUN_HEADER_LEN && p[0] <= 3 && vg_be32(p + 4) == VG_STUN_MAGIC_COOKIE;
 }
 
 int vg_stun_parse(const uint8_t *p, size_t len, struct vg_stun_msg *ret)
 {
-    if (!p || len < VG_STUN_HEADER_LEN || (p[0] & 0xc0) != 0 || be32(p + 4) != VG_STUN_MAGIC_COOKIE)
+    if (!p || len < VG_STUN_HEADER_LEN || (p[0] & 0xc0) != 0 ||
+        vg_be32(p + 4) != VG_STUN_MAGIC_COOKIE)
         return -EINVAL;
-    size_t body = be16(p + 2);
+    size_t body = vg_be16(p + 2);
     if (body % 4 != 0 || body != len - VG_STUN_HEADER_LEN)
         return -EINVAL;
-    struct vg_stun_msg m = {.type = be16(p), .data = p, .len = len};
+    struct vg_stun_msg m = {.type = vg_be16(p), .data = p, .len = len};
     memcpy(m.txid, p + 8, VG_STUN_TXID_LEN);
     size_t off = VG_STUN_HEADER_LEN;
     while (off < len) {
         /* off and len are multiples of 4 here, so a header always fits; the
          * value and its padding need not. */
-        size_t alen = be16(p + off + 2);
+        size_t alen = vg_be16(p + off + 2);
         if (padded(alen) > len - off - 4)
             return -EINVAL;
         if (m.n_attrs == VG_STUN_MAX_ATTRS)
             return -E2BIG;
         m.attrs[m.n_attrs++] = (struct vg_stun_attr){
-            .type = be16(p + off),
+            .type = vg_be16(p + off),
             .offset = off,
             .value = p + off + 4,
             .len = alen,
@@ -144,7 +125,7 @@ static void header_upto(const uint8_t *msg, size_t offset, size_t attr_size,
                         uint8_t hdr[VG_STUN_HEADER_LEN])
 {
     memcpy(hdr, msg, VG_STUN_HEADER_LEN);
-    put16(hdr + 2, (uint16_t)(offset - VG_STUN_HEADER_LEN + attr_size));
+    vg_put16(hdr + 2, (uint16_t)(offset - VG_STUN_HEADER_LEN + attr_size));
 }
 
 /* HMAC-SHA1 of hdr (20 bytes) then rest. EVP_MAC because it takes the
@@ -232,7 +213,7 @@ int vg_stun_check_fingerprint(const struct vg_stun_msg *m)
     uint8_t hdr[VG_STUN_HEADER_LEN];
     header_upto(m->data, a->offset, 8, hdr);
     uint32_t fp = fingerprint_of(hdr, m->data + VG_STUN_HEADER_LEN, a->offset - VG_STUN_HEADER_LEN);
-    if (fp != be32(a->value))
+    if (fp != vg_be32(a->value))
         return -EBADMSG;
     return 0;
 }
@@ -272,7 +253,7 @@ static int get_address(const struct vg_stun_msg *m, uint16_t type, bool xored,
         memcpy(mask, cookie_bytes, 4);
         memcpy(mask + 4, m->txid, VG_STUN_TXID_LEN);
     }
-    uint16_t port = (uint16_t)(be16(a->value + 2) ^ be16(mask));
+    uint16_t port = (uint16_t)(vg_be16(a->value + 2) ^ vg_be16(mask));
     uint8_t addr[16];
     struct sockaddr_storage ss;
     memset(&ss, 0, sizeof(ss));
@@ -313,7 +294,7 @@ int vg_stun_get_u32(const struct vg_stun_msg *m, uint16_t type, uint32_t *ret)
         return r;
     if (a->len != 4)
         return -EINVAL;
-    *ret = be32(a->value);
+    *ret = vg_be32(a->value);
     return 0;
 }
 
@@ -325,7 +306,7 @@ int vg_stun_get_u64(const struct vg_stun_msg *m, uint16_t type, uint64_t *ret)
         return r;
     if (a->len != 8)
         return -EINVAL;
-    *ret = (uint64_t)be32(a->value) << 32 | be32(a->value + 4);
+    *ret = (uint64_t)vg_be32(a->value) << 32 | vg_be32(a->value + 4);
     return 0;
 }
 
@@ -361,9 +342,9 @@ int vg_stun_builder_begin(struct vg_stun_builder *b, uint8_t *buf, size_t cap, u
         return fail(b, -EINVAL);
     if (cap < VG_STUN_HEADER_LEN)
         return fail(b, -E2BIG);
-    put16(buf, type);
-    put16(buf + 2, 0);
-    put32(buf + 4, VG_STUN_MAGIC_COOKIE);
+    vg_put16(buf, type);
+    vg_put16(buf + 2, 0);
+    vg_put32(buf + 4, VG_STUN_MAGIC_COOKIE);
     memcpy(buf + 8, txid, VG_STUN_TXID_LEN);
     b->len = VG_STUN_HEADER_LEN;
     return 0;
@@ -382,11 +363,11 @@ static int reserve(struct vg_stun_builder *b, uint16_t type, size_t len, uint8_t
         4 + padded(len) > b->cap - b->len)
         return fail(b, -E2BIG);
     uint8_t *p = b->buf + b->len;
-    put16(p, type);
-    put16(p + 2, (uint16_t)len);
+    vg_put16(p, type);
+    vg_put16(p + 2, (uint16_t)len);
     memset(p + 4, 0, padded(len));
     b->len += 4 + padded(len);
-    put16(b->buf + 2, (uint16_t)(b->len - VG_STUN_HEADER_LEN));
+    vg_put16(b->buf + 2, (uint16_t)(b->len - VG_STUN_HEADER_LEN));
     *ret_value = p + 4;
     return 0;
 }
@@ -453,7 +434,7 @@ int vg_stun_add_xor_mapped_address(struct vg_stun_builder *b, const struct socka
     if (r < 0)
         return r;
     v[1] = family;
-    put16(v + 2, (uint16_t)(port ^ be16(mask)));
+    vg_put16(v + 2, (uint16_t)(port ^ vg_be16(mask)));
     for (size_t i = 0; i < addr_len; i++)
         v[4 + i] = addr[i] ^ mask[i];
     return 0;
@@ -499,7 +480,8 @@ int vg_stun_builder_finish(struct vg_stun_builder *b, const uint8_t *key, size_t
     r = reserve(b, VG_STUN_ATTR_FINGERPRINT, 4, &v);
     if (r < 0)
         return r;
-    put32(v, fingerprint_of(b->buf, b->buf + VG_STUN_HEADER_LEN, fp_offset - VG_STUN_HEADER_LEN));
+    vg_put32(v,
+             fingerprint_of(b->buf, b->buf + VG_STUN_HEADER_LEN, fp_offset - VG_STUN_HEADER_LEN));
     return (int)b->len;
 }
 

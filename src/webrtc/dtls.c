@@ -9,6 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/bytes.h"
+
 /* Browsers offer both; GCM first because it is cheaper per packet and its
  * tag covers the header with the payload in one pass. */
 #define SRTP_PROFILES "SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80"
@@ -236,17 +238,6 @@ out:
     return 0;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* RFC 8122 §5: [hash-func SP] 2UHEX *(":" 2UHEX). The hash name is optional
  * because the session layer may already have split it off. */
 static int parse_fingerprint(const char *s, const EVP_MD **ret_md, unsigned char *ret,
@@ -276,8 +267,8 @@ static int parse_fingerprint(const char *s, const EVP_MD **ret_md, unsigned char
     unsigned want = (unsigned)EVP_MD_get_size(md);
     unsigned n = 0;
     for (;;) {
-        int hi = hexval(s[0]);
-        int lo = hi < 0 ? -1 : hexval(s[1]);
+        int hi = vg_hex_digit(s[0]);
+        int lo = hi < 0 ? -1 : vg_hex_digit(s[1]);
         if (lo < 0 || n == want)
             return -EINVAL;
         ret[n++] = (unsigned char)(hi << 4 | lo);

@@ -7,21 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/bytes.h"
+
 /* Our msid: one stream per peer connection, so fixed names do. */
 #define MSID_STREAM "vigil"
 
 /* ---- small text helpers ---- */
-
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 /* RFC 8839 ice-char: ALPHA / DIGIT / "+" / "/". */
 static bool ice_chars(struct vg_span s, size_t min, size_t max)
@@ -59,7 +50,7 @@ static bool fingerprint_shape(struct vg_span s, size_t n_bytes)
         return false;
     for (size_t i = 0; i < s.len; i++) {
         bool colon = i % 3 == 2;
-        if (colon ? s.base[i] != ':' : hex_digit(s.base[i]) < 0)
+        if (colon ? s.base[i] != ':' : vg_hex_digit(s.base[i]) < 0)
             return false;
     }
     return true;
@@ -215,7 +206,7 @@ static enum h264_profile fmtp_h264_profile(struct vg_span fmtp)
         return H264_UNKNOWN;
     uint8_t b[3];
     for (size_t i = 0; i < 3; i++) {
-        int hi = hex_digit(v.base[2 * i]), lo = hex_digit(v.base[2 * i + 1]);
+        int hi = vg_hex_digit(v.base[2 * i]), lo = vg_hex_digit(v.base[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return H264_UNKNOWN;
         b[i] = (uint8_t)(hi << 4 | lo);
