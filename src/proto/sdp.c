@@ -189,6 +189,36 @@ static int parse_attr(struct vg_sdp *sdp, struct vg_sdp_media *m, struct vg_span
     return 0;
 }
 
+int vg_sdp_next_line(const char *text, size_t len, size_t *pos, char *ret_type,
+                     struct vg_span *ret_value, const char **ret_error)
+{
+    if (*pos >= len)
+        return 0;
+    const char *line = text + *pos;
+    const char *nl = memchr(line, '\n', len - *pos);
+    size_t n = nl ? (size_t)(nl - line) : len - *pos;
+    *pos += nl ? n + 1 : n;
+    if (n > 0 && line[n - 1] == '\r')
+        n--;
+    if (!clean_line(line, n)) {
+        *ret_error = "control character or NUL byte";
+        return -EINVAL;
+    }
+    struct vg_span l = vg_span_trim((struct vg_span){line, n});
+    if (l.len == 0) {
+        *ret_type = 0;
+        *ret_value = l;
+        return 1;
+    }
+    if (l.base != line || l.len < 2 || l.base[1] != '=' || l.base[0] < 'a' || l.base[0] > 'z') {
+        *ret_error = "line is not <letter>=<value>";
+        return -EINVAL;
+    }
+    *ret_type = l.base[0];
+    *ret_value = (struct vg_span){l.base + 2, l.len - 2};
+    return 1;
+}
+
 int vg_sdp_parse(const char *text, size_t len, struct vg_sdp *ret, const char **ret_error)
 {
     const char *err = NULL;
@@ -203,30 +233,21 @@ int vg_sdp_parse(const char *text, size_t len, struct vg_sdp *ret, const char **
         err = "empty description";
         goto out;
     }
-    while (pos < len) {
-        const char *line = text + pos;
-        const char *nl = memchr(line, '\n', len - pos);
-        size_t n = nl ? (size_t)(nl - line) : len - pos;
-        pos += nl ? n + 1 : n;
+    for (;;) {
+        char type;
+        struct vg_span v;
+        r = vg_sdp_next_line(text, len, &pos, &type, &v, &err);
+        if (r < 0) {
+            line_no++;
+            goto out;
+        }
+        if (r == 0)
+            break;
         line_no++;
-        if (n > 0 && line[n - 1] == '\r')
-            n--;
-        if (!clean_line(line, n)) {
-            err = "control character or NUL byte";
-            r = -EINVAL;
-            goto out;
-        }
-        struct vg_span l = vg_span_trim((struct vg_span){line, n});
-        if (l.len == 0)
+        if (!type)
             continue; /* cameras end with a blank line or two */
-        if (l.base != line || l.len < 2 || l.base[1] != '=' || l.base[0] < 'a' || l.base[0] > 'z') {
-            err = "line is not <letter>=<value>";
-            r = -EINVAL;
-            goto out;
-        }
-        struct vg_span v = {l.base + 2, l.len - 2};
         if (!seen_v) {
-            if (l.base[0] != 'v' || !vg_span_eq(v, "0")) {
+            if (type != 'v' || !vg_span_eq(v, "0")) {
                 err = "does not start with v=0";
                 r = -EINVAL;
                 goto out;
@@ -235,7 +256,7 @@ int vg_sdp_parse(const char *text, size_t len, struct vg_sdp *ret, const char **
             continue;
         }
         r = 0;
-        switch (l.base[0]) {
+        switch (type) {
         case 'v':
             err = "second v= line";
             r = -EINVAL;

@@ -65,6 +65,14 @@ struct vg_sdp {
  * "webrtc-datachannel") are not listed in formats[]. */
 int vg_sdp_parse(const char *text, size_t len, struct vg_sdp *ret, const char **ret_error);
 
+/* One line of SDP text (len bytes) at *pos, LF or CRLF ended, and *pos moved
+ * past it: returns 1 with *ret_type its letter and *ret_value what follows
+ * "=" (type 0 and an empty value for a blank line), 0 at the end, or -EINVAL
+ * with *ret_error set (NUL or control bytes, not <letter>=<value>). Spans
+ * point into text. */
+int vg_sdp_next_line(const char *text, size_t len, size_t *pos, char *ret_type,
+                     struct vg_span *ret_value, const char **ret_error);
+
 /* The value of the first attribute called name in media m's section, or at
  * session level when m is NULL. Returns 0, or -ENOENT. */
 int vg_sdp_attr(const struct vg_sdp *sdp, const struct vg_sdp_media *m, const char *name,

@@ -950,16 +950,6 @@ int vg_sdp_candidate_parse(struct vg_span value, struct vg_sdp_candidate *ret)
     return 0;
 }
 
-static bool clean_line(const char *line, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)line[i];
-        if ((c < 0x20 && c != '\t') || c == 0x7f)
-            return false;
-    }
-    return true;
-}
-
 /* One "a=" line of a fragment into t. */
 static int trickle_attr(struct vg_sdp_trickle *t, struct vg_span v, const char **ret_error)
 {
@@ -996,32 +986,19 @@ int vg_sdp_trickle_parse(const char *text, size_t len, struct vg_sdp_trickle *re
     const char *err = NULL;
     int r = 0;
     size_t pos = 0;
-    while (pos < len && text) {
-        const char *line = text + pos;
-        const char *nl = memchr(line, '\n', len - pos);
-        size_t n = nl ? (size_t)(nl - line) : len - pos;
-        pos += nl ? n + 1 : n;
-        if (n > 0 && line[n - 1] == '\r')
-            n--;
-        if (!clean_line(line, n)) {
-            err = "control character or NUL byte";
-            r = -EINVAL;
-            goto out;
-        }
-        struct vg_span l = vg_span_trim((struct vg_span){line, n});
-        if (l.len == 0)
-            continue;
-        if (l.base != line || l.len < 2 || l.base[1] != '=' || l.base[0] < 'a' || l.base[0] > 'z') {
-            err = "line is not <letter>=<value>";
-            r = -EINVAL;
-            goto out;
-        }
-        if (l.base[0] != 'a')
-            continue; /* m=, c=: which section a candidate is for does not matter with BUNDLE */
-        r = trickle_attr(&t, (struct vg_span){l.base + 2, l.len - 2}, &err);
+    for (;;) {
+        char type;
+        struct vg_span v;
+        r = text ? vg_sdp_next_line(text, len, &pos, &type, &v, &err) : 0;
+        if (r <= 0)
+            break;
+        /* m=, c=: which section a candidate is for does not matter with BUNDLE */
+        r = type == 'a' ? trickle_attr(&t, v, &err) : 0;
         if (r < 0)
-            goto out;
+            break;
     }
+    if (r < 0)
+        goto out;
     *ret = t;
 out:
     if (r < 0 && ret_error)
