@@ -10,7 +10,7 @@
 struct vg_push_publisher {
     struct vg_push *reg;
     char *stream_id;
-    void (*want_keyframe)(void *arg);
+    void (*want_keyframe)(void *arg, bool new_stream);
     void *arg;
     struct vg_source *src; /* attached, or NULL */
     struct vg_push_publisher *next;
@@ -52,7 +52,7 @@ static void attach(struct vg_source *src, struct vg_push_publisher *pub)
     src->online = false;
     pub->src = src;
     /* The stream starts empty: parameters and a keyframe, please. */
-    pub->want_keyframe(pub->arg);
+    pub->want_keyframe(pub->arg, true);
 }
 
 static void detach(struct vg_source *src, const char *why)
@@ -64,7 +64,7 @@ static void detach(struct vg_source *src, const char *why)
 }
 
 int vg_push_publisher_new(struct vg_push *p, const char *stream_id,
-                          void (*want_keyframe)(void *arg), void *arg,
+                          void (*want_keyframe)(void *arg, bool new_stream), void *arg,
                           struct vg_push_publisher **ret)
 {
     for (struct vg_push_publisher *q = p->pubs; q; q = q->next) {
@@ -128,7 +128,7 @@ void vg_push_want_keyframe(struct vg_push *p, const char *stream_id)
 {
     for (struct vg_push_publisher *q = p ? p->pubs : NULL; q; q = q->next) {
         if (strcmp(q->stream_id, stream_id) == 0) {
-            q->want_keyframe(q->arg);
+            q->want_keyframe(q->arg, false);
             return;
         }
     }

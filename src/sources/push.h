@@ -25,20 +25,20 @@ int vg_push_new(struct vg_push **ret);
 /* Every publisher and source must be gone. Accepts NULL; returns NULL. */
 struct vg_push *vg_push_free(struct vg_push *p);
 
-/* Publisher side. want_keyframe(arg) is called when a consumer needs a
- * keyframe (a source attached, a viewer lost a picture); the publisher asks
- * its sender for one and rate-limits. Returns 0, -EBUSY (the stream already
+/* Publisher side. want_keyframe(arg, new_stream) is called when a consumer
+ * needs a keyframe: a source attached (new_stream: the stream is empty and
+ * needs the codec parameters again), or a viewer lost a picture. The
+ * publisher asks its sender for one and rate-limits. Returns 0, -EBUSY (the stream already
  * has a publisher) or -ENOMEM. stream_id is copied. */
 int vg_push_publisher_new(struct vg_push *p, const char *stream_id,
-                          void (*want_keyframe)(void *arg), void *arg,
+                          void (*want_keyframe)(void *arg, bool new_stream), void *arg,
                           struct vg_push_publisher **ret);
 /* Detaches the source (it goes back to waiting with why). Accepts NULL;
  * returns NULL. */
 struct vg_push_publisher *vg_push_publisher_free(struct vg_push_publisher *pub, const char *why);
 /* The stream to publish into while a source is attached, else NULL (frames
  * are then dropped). Changes when the hub restarts the source: a new
- * attachment starts with an empty stream, so the publisher sends its codec
- * parameters again (it is told through want_keyframe). */
+ * attachment starts with an empty stream (want_keyframe says so). */
 struct vg_stream *vg_push_publisher_stream(struct vg_push_publisher *pub);
 /* The publisher's parameters are in the stream: the source reports online. */
 void vg_push_publisher_connected(struct vg_push_publisher *pub);

@@ -269,19 +269,32 @@ static int on_audio_unit(void *arg, const uint8_t *data, size_t len, uint32_t ts
     return 0;
 }
 
-int vg_rtsp_media_rtp(struct vg_rtsp_media *m, unsigned track, const uint8_t *pkt, size_t len,
-                      int64_t now_wall_us)
+int vg_rtsp_media_packet(struct vg_rtsp_media *m, unsigned track, const struct vg_rtp_packet *p,
+                         int64_t now_wall_us)
 {
     struct vg_rtsp_track *tr = &m->tracks[track];
     if (tr->codec == VG_CODEC_NONE)
         return 0;
+    struct unit_ctx c = {m, now_wall_us};
+    int r = vg_rtp_depack_push(&tr->depack, p,
+                               track == VG_RTSP_VIDEO ? on_video_unit : on_audio_unit, &c);
+    return r == -ENOMEM ? r : 0;
+}
+
+int vg_rtsp_media_rtp(struct vg_rtsp_media *m, unsigned track, const uint8_t *pkt, size_t len,
+                      int64_t now_wall_us)
+{
     struct vg_rtp_packet p;
     if (vg_rtp_parse(pkt, len, &p) < 0)
         return 0;
-    struct unit_ctx c = {m, now_wall_us};
-    int r = vg_rtp_depack_push(&tr->depack, &p,
-                               track == VG_RTSP_VIDEO ? on_video_unit : on_audio_unit, &c);
-    return r == -ENOMEM ? r : 0;
+    return vg_rtsp_media_packet(m, track, &p, now_wall_us);
+}
+
+void vg_rtsp_media_restart(struct vg_rtsp_media *m)
+{
+    if (vg_video_ingest_ready(&m->video))
+        m->video.changed = true;
+    m->published = false;
 }
 
 void vg_rtsp_media_done(struct vg_rtsp_media *m)

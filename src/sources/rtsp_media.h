@@ -49,8 +49,8 @@ int vg_rtsp_media_init(struct vg_rtsp_media *m, struct vg_stream *stream, const 
 /* Sets up tracks for RTP whose codecs were agreed elsewhere (a WHIP offer):
  * video H.264 or H.265 with parameter sets in band; audio PCMA, PCMU, Opus
  * (48 kHz, given channels) or NONE. Returns 0 or -ENOTSUP. */
-int vg_rtsp_media_init_codecs(struct vg_rtsp_media *m, struct vg_stream *stream, enum vg_codec video,
-                              enum vg_codec audio, unsigned audio_channels);
+int vg_rtsp_media_init_codecs(struct vg_rtsp_media *m, struct vg_stream *stream,
+                              enum vg_codec video, enum vg_codec audio, unsigned audio_channels);
 
 /* Gives up a track (the server refused its SETUP). */
 void vg_rtsp_media_drop(struct vg_rtsp_media *m, unsigned track);
@@ -59,5 +59,13 @@ void vg_rtsp_media_drop(struct vg_rtsp_media *m, unsigned track);
  * or -ENOMEM. */
 int vg_rtsp_media_rtp(struct vg_rtsp_media *m, unsigned track, const uint8_t *pkt, size_t len,
                       int64_t now_wall_us);
+
+/* The same for a packet already parsed (p and its payload read during the call). */
+int vg_rtsp_media_packet(struct vg_rtsp_media *m, unsigned track, const struct vg_rtp_packet *p,
+                         int64_t now_wall_us);
+
+/* The stream was emptied (or replaced): the codec parameters go out again with
+ * the next picture, and sound waits for it. */
+void vg_rtsp_media_restart(struct vg_rtsp_media *m);
 
 void vg_rtsp_media_done(struct vg_rtsp_media *m);

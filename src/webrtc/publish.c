@@ -65,13 +65,11 @@ static void request_keyframe(struct vg_publish *p)
     p->stats.keyframe_requests++;
 }
 
-/* A consumer wants a keyframe: also the moment a (re)attached stream needs
- * the codec parameters again, so they go out with the next picture. */
-static void on_want_keyframe(void *arg)
+static void on_want_keyframe(void *arg, bool new_stream)
 {
     struct vg_publish *p = arg;
-    if (vg_video_ingest_ready(&p->media.video))
-        p->media.video.changed = true;
+    if (new_stream)
+        vg_rtsp_media_restart(&p->media);
     request_keyframe(p);
 }
 
@@ -161,7 +159,7 @@ void vg_publish_rtp(struct vg_publish *p, const uint8_t *pkt, size_t len, int64_
     p->media.stream = vg_push_publisher_stream(p->pub);
     if (!p->media.stream)
         return;
-    vg_rtsp_media_rtp(&p->media, t, pkt, len, now_wall_us);
+    vg_rtsp_media_packet(&p->media, t, &rp, now_wall_us);
     const struct vg_rtp_depack *d = &p->media.tracks[VG_RTSP_VIDEO].depack;
     if (d->lost_packets != p->lost_seen) {
         p->stats.lost += d->lost_packets - p->lost_seen;

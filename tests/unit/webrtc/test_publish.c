@@ -229,6 +229,28 @@ Test(publish, a_publisher_that_leaves_puts_the_source_back_to_waiting)
     cr_assert_eq(vg_publish_new(reg, "node-1", &neg, on_send, NULL, &pub), 0);
 }
 
+Test(publish, a_restarted_source_gets_the_parameters_again)
+{
+    start_source();
+    cr_assert_eq(vg_publish_new(reg, "node-1", &neg, on_send, NULL, &pub), 0);
+    keyframe(1, 0);
+    cr_expect_eq(frames(VG_TRACK_VIDEO), 1);
+    /* What the hub does to a stalled stream: stop, forget, start again. */
+    vg_source_push.stop(src);
+    src = NULL;
+    vg_reader_free(reader);
+    vg_stream_reset(s);
+    reader = vg_reader_new(s, nothing, NULL);
+    start_source();
+    /* The browser sends no parameter sets in band again: the keyframe alone. */
+    rtp(VIDEO_PT, true, 3, 3000, base_idr, sizeof(base_idr));
+    cr_expect_eq(frames(VG_TRACK_VIDEO), 1);
+    struct vg_stream_params *p = vg_stream_params(s);
+    cr_assert_not_null(p, "parameters published again");
+    cr_expect_eq(p->video.width, 640);
+    vg_stream_params_unref(&p);
+}
+
 Test(publish, without_an_attached_stream_nothing_is_published)
 {
     cr_assert_eq(vg_publish_new(reg, "node-1", &neg, on_send, NULL, &pub), 0);
