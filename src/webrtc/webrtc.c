@@ -573,12 +573,19 @@ int vg_webrtc_end(struct vg_webrtc *w, const char *stream_id, const char *id)
     return -ENOENT;
 }
 
-/* A session with its events, not yet listed; NULL on allocation failure. */
-static struct vg_webrtc_session *session_new(struct vg_webrtc *w, const char *stream_id)
+/* A session with its events, not yet listed, in *ret. Returns 0, -EBUSY (as
+ * many sessions as allowed, *ret_error says so) or -ENOMEM. */
+static int session_new(struct vg_webrtc *w, const char *stream_id, struct vg_webrtc_session **ret,
+                       const char **ret_error)
 {
+    *ret_error = NULL;
+    if (w->n_sessions >= w->cfg.max_sessions) {
+        *ret_error = "too many WebRTC sessions";
+        return -EBUSY;
+    }
     struct vg_webrtc_session *s = calloc(1, sizeof(*s));
     if (!s)
-        return NULL;
+        return -ENOMEM;
     s->w = w;
     s->stream_id = strdup(stream_id);
     s->close_ev = event_new(w->base, -1, 0, on_close, s);
@@ -586,7 +593,7 @@ static struct vg_webrtc_session *session_new(struct vg_webrtc *w, const char *st
     s->sr_timer = event_new(w->base, -1, EV_PERSIST, on_sr_timer, s);
     if (!s->stream_id || !s->close_ev || !s->dtls_timer || !s->sr_timer) {
         session_free(s);
-        return NULL;
+        return -ENOMEM;
     }
     unsigned char raw[16];
     randombytes_buf(raw, sizeof(raw));
@@ -594,7 +601,8 @@ static struct vg_webrtc_session *session_new(struct vg_webrtc *w, const char *st
     s->ice.on_packet = on_ice_packet;
     s->ice.on_gone = on_ice_gone;
     vg_ice_add(w->ice, &s->ice);
-    return s;
+    *ret = s;
+    return 0;
 }
 
 /* Answers the offer with our ICE credentials, candidates and fingerprint
@@ -656,17 +664,15 @@ static void session_open(struct vg_webrtc_session *s, const struct vg_sdp_negoti
 int vg_webrtc_whep(struct vg_webrtc *w, const char *stream_id, const char *offer, size_t offer_len,
                    char **ret_answer, char ret_id[33], const char **ret_error)
 {
-    *ret_error = NULL;
-    if (w->n_sessions >= w->cfg.max_sessions) {
-        *ret_error = "too many WebRTC sessions";
-        return -EBUSY;
-    }
-    struct vg_webrtc_session *s = session_new(w, stream_id);
+    struct vg_webrtc_session *s = NULL;
+    int r = session_new(w, stream_id, &s, ret_error);
+    if (r < 0)
+        return r;
     char *answer = malloc(VG_SDP_ANSWER_CAP);
     struct vg_sdp_negotiation *neg = malloc(sizeof(*neg));
     struct vg_stream_params *params = NULL;
-    int r = -ENOMEM;
-    if (!s || !answer || !neg)
+    r = -ENOMEM;
+    if (!answer || !neg)
         goto fail;
     r = vg_hub_acquire(w->hub, stream_id, &s->stream);
     if (r < 0) {
@@ -721,8 +727,7 @@ fail:
     vg_stream_params_unref(&params);
     free(neg);
     free(answer);
-    if (s)
-        session_free(s);
+    session_free(s);
     return r;
 }
 
@@ -741,16 +746,14 @@ static void send_rtcp(void *arg, const uint8_t *pkt, size_t len)
 int vg_webrtc_whip(struct vg_webrtc *w, const char *stream_id, const char *offer, size_t offer_len,
                    char **ret_answer, char ret_id[33], const char **ret_error)
 {
-    *ret_error = NULL;
-    if (w->n_sessions >= w->cfg.max_sessions) {
-        *ret_error = "too many WebRTC sessions";
-        return -EBUSY;
-    }
-    struct vg_webrtc_session *s = session_new(w, stream_id);
+    struct vg_webrtc_session *s = NULL;
+    int r = session_new(w, stream_id, &s, ret_error);
+    if (r < 0)
+        return r;
     char *answer = malloc(VG_SDP_ANSWER_CAP);
     struct vg_sdp_negotiation *neg = malloc(sizeof(*neg));
-    int r = -ENOMEM;
-    if (!s || !answer || !neg)
+    r = -ENOMEM;
+    if (!answer || !neg)
         goto fail;
     struct vg_sdp_answer_params ap = {
         .dir = VG_SDP_ANSWER_WHIP,
@@ -786,8 +789,7 @@ int vg_webrtc_whip(struct vg_webrtc *w, const char *stream_id, const char *offer
 fail:
     free(neg);
     free(answer);
-    if (s)
-        session_free(s);
+    session_free(s);
     return r;
 }
 
