@@ -24,6 +24,10 @@
 #include "outputs/hls.h"
 #include "outputs/mjpeg.h"
 #include "outputs/snapshot.h"
+#include "recording/recorder.h"
+#include "recording/repair.h"
+#include "recording/retention.h"
+#include "recording/thumbnail.h"
 #include "sources/push.h"
 #include "http/lockout.h"
 #include "http/server.h"
@@ -33,6 +37,7 @@
 
 #define LOCKOUT_KEYS_MAX 10000
 #define HOUSEKEEPING_S 600
+#define THUMBS_CACHED 256 /* recording thumbnails kept: about 5 MB at 320 px */
 #define WORKER_THREADS 2
 #define WORKER_QUEUE_MAX 64
 #define PROBE_THREADS 4
@@ -119,7 +124,11 @@ out:
 static int camera_from_config(const struct vg_config_camera *cc, struct vg_camera *c)
 {
     *c = (struct vg_camera){
-        .enabled = cc->enabled, .record = cc->record, .source = VG_CAMERA_CONFIG};
+        .enabled = cc->enabled,
+        .record = cc->record,
+        .record_sub = cc->record_sub,
+        .retention_days = cc->retention_days,
+        .source = VG_CAMERA_CONFIG};
     vg_strlcpy(c->id, sizeof(c->id), cc->id);
     c->name = strdup(cc->name ? cc->name : cc->id);
     c->zone = strdup(cc->zone ? cc->zone : "");
@@ -256,6 +265,71 @@ static void start_webrtc(struct vg_app *app)
                 cfg->webrtc_tcp_port);
 }
 
+void vg_app_cameras_changed(struct vg_app *app)
+{
+    struct vg_camera *cams = NULL;
+    size_t n = 0;
+    if (!app->recorder)
+        return;
+    int r = vg_cameras_list(app->db, &app->box, NULL, &cams, &n);
+    if (r < 0) {
+        vg_error("recording", "cannot read the cameras: %s", strerror(-r));
+        return;
+    }
+    vg_recorder_sync(app->recorder, cams, n);
+    vg_cameras_free_list(cams, n);
+}
+
+static void on_disk_full(void *arg)
+{
+    struct vg_app *app = arg;
+    vg_retention_poke(app->retention);
+}
+
+/* Repairs what a crash cut off, then records every camera that should be and
+ * keeps the recordings within the retention limits. */
+static int start_recording(struct vg_app *app)
+{
+    const struct vg_config *cfg = app->cfg;
+    size_t n = strlen(cfg->state_dir) + sizeof("/recordings");
+    app->recordings_dir = cfg->recordings_dir ? strdup(cfg->recordings_dir) : malloc(n);
+    if (!app->recordings_dir)
+        return -ENOMEM;
+    if (!cfg->recordings_dir)
+        snprintf(app->recordings_dir, n, "%s/recordings", cfg->state_dir);
+    int r = make_dir(app->recordings_dir);
+    if (r < 0)
+        return r;
+    r = vg_recording_repair(app->db, app->recordings_dir);
+    if (r < 0)
+        vg_error("recording", "cannot repair the recordings: %s", strerror(-r));
+    struct vg_recorder_config rc = {
+        .dir = app->recordings_dir,
+        .segment_seconds = cfg->segment_seconds,
+        .db = app->db,
+        .hub = app->hub,
+        .on_disk_full = on_disk_full,
+        .arg = app,
+    };
+    struct vg_retention_config tc = {
+        .max_bytes = cfg->max_storage_bytes,
+        .max_age_days = cfg->max_age_days,
+        .min_free_percent = cfg->min_free_percent,
+        .interval_s = cfg->retention_interval_s,
+        .dir = app->recordings_dir,
+    };
+    r = vg_thumbs_new(THUMBS_CACHED, &app->thumbs);
+    if (r == 0)
+        r = vg_recorder_new(app->base, &rc, &app->recorder);
+    if (r == 0)
+        r = vg_retention_new(app->base, app->db, app->recorder, &tc, &app->retention);
+    if (r < 0)
+        return r;
+    vg_retention_pass(app->retention);
+    vg_app_cameras_changed(app);
+    return 0;
+}
+
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
     (void)what;
@@ -360,6 +434,8 @@ int vg_app_init(struct vg_app *app, struct vg_config *cfg, unsigned demo_cameras
     if (r == 0)
         r = start_hub(app);
     if (r == 0)
+        r = start_recording(app);
+    if (r == 0)
         r = vg_snapshots_new(app->base, app->hub, app->media_workers, &app->snapshots);
     if (r == 0)
         r = vg_mjpeg_new(app->base, app->hub, app->media_workers, &app->mjpeg);
@@ -392,6 +468,13 @@ void vg_app_done(struct vg_app *app)
     app->http = vg_http_free(app->http);
     vg_webrtc_free(app->webrtc);
     app->webrtc = NULL;
+    /* The last fragments and the segments' index rows are written before the
+     * streams stop and the store closes. */
+    app->retention = vg_retention_free(app->retention);
+    app->recorder = vg_recorder_free(app->recorder);
+    app->thumbs = vg_thumbs_free(app->thumbs);
+    free(app->recordings_dir);
+    app->recordings_dir = NULL;
     app->hub = vg_hub_free(app->hub);
     app->push = vg_push_free(app->push);
     if (app->sig_int)

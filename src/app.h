@@ -20,6 +20,9 @@ struct vg_snapshots;
 struct vg_mjpeg;
 struct vg_webrtc;
 struct vg_push;
+struct vg_recorder;
+struct vg_retention;
+struct vg_thumbs;
 
 struct vg_app {
     struct vg_config *cfg; /* owned */
@@ -39,6 +42,10 @@ struct vg_app {
     struct vg_snapshots *snapshots; /* JPEG snapshots and their cache */
     struct vg_mjpeg *mjpeg;         /* MJPEG producers and viewers */
     struct vg_webrtc *webrtc;       /* WebRTC sessions; NULL when its ports were taken */
+    char *recordings_dir;           /* storage.recordings_dir, or <state_dir>/recordings */
+    struct vg_recorder *recorder;   /* segments of every recorded camera */
+    struct vg_retention *retention; /* deletes the oldest recordings past the limits */
+    struct vg_thumbs *thumbs;       /* recorded keyframes as JPEG, cached */
     unsigned demo_cameras;
 
     struct event *sig_int, *sig_term, *watchdog, *housekeeping;
@@ -49,6 +56,9 @@ struct vg_app {
  * starts HTTP. Takes ownership of cfg. On failure the app is left for
  * vg_app_done() to clean up. Returns 0 or a negative errno (already logged). */
 int vg_app_init(struct vg_app *app, struct vg_config *cfg, unsigned demo_cameras);
+
+/* Cameras changed (API, NVR sync): the recorder follows their record flags. */
+void vg_app_cameras_changed(struct vg_app *app);
 
 /* Runs the loop until SIGINT/SIGTERM. Returns 0 or a negative errno. */
 int vg_app_run(struct vg_app *app);

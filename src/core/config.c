@@ -75,13 +75,14 @@ static const struct rule streams_rules[] = {
 };
 
 static const struct rule retention_rules[] = {
-    RULE("max_storage_gb", K_UINT, struct y_retention, max_storage_gb, C, max_storage_gb, 0,
+    RULE("max_storage_gb", K_GB, struct y_retention, max_storage_gb, C, max_storage_bytes, 0,
          1000000),
     RULE("max_age_days", K_UINT, struct y_retention, max_age_days, C, max_age_days, 0, 36500),
     RULE("min_free_percent", K_UINT, struct y_retention, min_free_percent, C, min_free_percent, 0,
          99),
     RULE("segment_seconds", K_UINT, struct y_retention, segment_seconds, C, segment_seconds, 1,
          3600),
+    RULE("interval_s", K_UINT, struct y_retention, interval_s, C, retention_interval_s, 1, 86400),
 };
 
 #undef C
@@ -97,6 +98,7 @@ static const struct rule camera_rules[] = {
     RULE("password", K_OPT_STR, struct y_camera, password, CAM, password, 0, 0),
     RULE("enabled", K_BOOL, struct y_camera, enabled, CAM, enabled, 0, 0),
     RULE("record", K_BOOL, struct y_camera, record, CAM, record, 0, 0),
+    RULE("retention_days", K_UINT, struct y_camera, retention_days, CAM, retention_days, 0, 36500),
 };
 
 #undef CAM
@@ -132,6 +134,19 @@ static int apply_ice(struct loader *ld, const struct path *webrtc, struct y_webr
     return 0;
 }
 
+/* record_stream: main (the default) or sub. */
+static int take_record_stream(struct loader *ld, const struct path *cam_path, struct y_camera *y,
+                              struct vg_config_camera *cam)
+{
+    if (!y->record_stream)
+        return 0;
+    struct path p = path_key(cam_path, "record_stream");
+    if (strcmp(y->record_stream, "main") != 0 && strcmp(y->record_stream, "sub") != 0)
+        return vg_config_fail_value(ld, &p, "must be main or sub");
+    cam->record_sub = strcmp(y->record_stream, "sub") == 0;
+    return 0;
+}
+
 static int apply_cameras(struct loader *ld, struct y_root *y, struct vg_config *cfg)
 {
     struct path root = {0}, cams = path_key(&root, "cameras");
@@ -146,6 +161,9 @@ static int apply_cameras(struct loader *ld, struct y_root *y, struct vg_config *
         cam->enabled = true;
         cfg->cameras_count++;
         int r = vg_config_apply_rules(ld, &c, &y->cameras[i], cam, camera_rules, N(camera_rules));
+        if (r < 0)
+            return r;
+        r = take_record_stream(ld, &c, &y->cameras[i], cam);
         if (r < 0)
             return r;
         if (!cam->name) {
@@ -255,6 +273,7 @@ struct vg_config *vg_config_new_defaults(void)
     cfg->mqtt_port = 1883;
     cfg->min_free_percent = 5;
     cfg->segment_seconds = 60;
+    cfg->retention_interval_s = 60;
     cfg->stream_idle_timeout_s = 30;
     cfg->stream_stall_timeout_s = 5;
     cfg->stream_io_timeout_s = 5;

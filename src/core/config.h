@@ -27,6 +27,8 @@ struct vg_config_camera {
     char *password;
     bool enabled;
     bool record;
+    bool record_sub;         /* record_stream: sub */
+    uint32_t retention_days; /* 0: retention.max_age_days */
 };
 
 struct vg_config {
@@ -70,10 +72,11 @@ struct vg_config {
     char *mqtt_topic_prefix;
 
     /* retention */
-    uint32_t max_storage_gb;
-    uint32_t max_age_days;
+    uint64_t max_storage_bytes; /* max_storage_gb, decimals allowed; 0: no limit */
+    uint32_t max_age_days;      /* 0: no limit */
     uint32_t min_free_percent;
     uint32_t segment_seconds;
+    uint32_t retention_interval_s;
 
     /* streams */
     uint32_t stream_idle_timeout_s;  /* stop a stream nobody watches or records */

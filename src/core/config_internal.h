@@ -124,7 +124,8 @@ int vg_config_take_optional_in_place(struct loader *ld, const struct path *p, ch
 int vg_config_take_list(struct loader *ld, const struct path *p, char ***src, unsigned *src_count,
                         char ***dst, unsigned *dst_count);
 
-enum kind { K_STR, K_OPT_STR, K_UINT, K_BOOL };
+/* K_GB: a decimal number of gigabytes ("0.5"), stored as bytes (uint64_t). */
+enum kind { K_STR, K_OPT_STR, K_UINT, K_BOOL, K_GB };
 
 /* One scalar key: where libcyaml put it and where it goes. */
 struct rule {

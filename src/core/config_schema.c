@@ -92,6 +92,7 @@ static const cyaml_schema_field_t retention_fields[] = {
     STR("max_age_days", OPT, struct y_retention, max_age_days),
     STR("min_free_percent", OPT, struct y_retention, min_free_percent),
     STR("segment_seconds", OPT, struct y_retention, segment_seconds),
+    STR("interval_s", OPT, struct y_retention, interval_s),
     CYAML_FIELD_END,
 };
 
@@ -118,6 +119,8 @@ static const cyaml_schema_field_t camera_fields[] = {
     STR("password", OPT, struct y_camera, password),
     STR("enabled", OPT, struct y_camera, enabled),
     STR("record", OPT, struct y_camera, record),
+    STR("record_stream", OPT, struct y_camera, record_stream),
+    STR("retention_days", OPT, struct y_camera, retention_days),
     CYAML_FIELD_END,
 };
 

@@ -59,6 +59,7 @@ struct y_retention {
     char *max_age_days;
     char *min_free_percent;
     char *segment_seconds;
+    char *interval_s;
 };
 
 struct y_streams {
@@ -82,6 +83,8 @@ struct y_camera {
     char *password;
     char *enabled;
     char *record;
+    char *record_stream;
+    char *retention_days;
 };
 
 struct y_root {

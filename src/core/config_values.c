@@ -170,6 +170,35 @@ static bool parse_uint(const char *s, uint32_t min, uint32_t max, uint32_t *ret)
     return true;
 }
 
+/* "12", "0.25": at most max whole gigabytes and 9 decimals, into bytes. */
+static bool parse_gb(const char *s, uint32_t max, uint64_t *ret)
+{
+    uint64_t whole = 0, frac = 0, scale = 1000000000;
+    const char *p = s;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        whole = whole * 10 + (uint64_t)(*p - '0');
+        if (whole > max)
+            return false;
+    }
+    if (p == s)
+        return false;
+    if (*p == '.') {
+        p++;
+        if (!(*p >= '0' && *p <= '9'))
+            return false;
+        for (; *p >= '0' && *p <= '9'; p++) {
+            if (scale == 1)
+                return false;
+            scale /= 10;
+            frac += (uint64_t)(*p - '0') * scale;
+        }
+    }
+    if (*p)
+        return false;
+    *ret = whole * 1000000000ull + frac;
+    return true;
+}
+
 static bool parse_bool(const char *s, bool *ret)
 {
     static const char *const yes[] = {"true", "yes", "on"}, *const no[] = {"false", "no", "off"};
@@ -216,6 +245,11 @@ int vg_config_apply_rules(struct loader *ld, const struct path *base, void *ysec
             } else {
                 *(uint32_t *)to = v;
             }
+            break;
+        case K_GB:
+            if (!parse_gb(*src, rule->max, (uint64_t *)to))
+                r = vg_config_fail_value(ld, &p, "must be a number of gigabytes from 0 to %u, not '%s'",
+                                         rule->max, vg_config_shorten(*src, sbuf, sizeof(sbuf)));
             break;
         case K_BOOL:
             if (!parse_bool(*src, &b))

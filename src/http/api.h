@@ -68,10 +68,20 @@ void vg_api_reply_webrtc_error(struct vg_req *req, int r, const char *error);
 void vg_api_reply_sdp_answer(struct evhttp_request *ev, const char *stream_id, const char *kind,
                              const char *session, const char *sdp);
 void vg_api_events(struct vg_req *req);
+void vg_api_recordings_days(struct vg_req *req);
+void vg_api_recordings_timeline(struct vg_req *req);
+void vg_api_recordings_segments(struct vg_req *req);
+void vg_api_recordings_segment_delete(struct vg_req *req);
+void vg_api_recordings_play(struct vg_req *req);
+void vg_api_recordings_thumbnail(struct vg_req *req);
+void vg_api_storage(struct vg_req *req);
 
 /* Status of a stream as JSON (new reference). */
 json_t *vg_api_stream_status_json(struct vg_hub *hub, const char *stream_id);
-/* Adds "status" and "sub_status" to a camera's JSON. */
+/* What the recorder does for a camera, as JSON (new reference). */
+struct vg_app;
+json_t *vg_api_recording_status_json(struct vg_app *app, const char *camera_id);
+/* Adds "status", "sub_status" and "recording" to a camera's JSON. */
 void vg_api_camera_add_status(struct vg_req *req, json_t *cam_json, const struct vg_camera *c);
 /* True when stream_id belongs to a camera req's user may see; else replies 404. */
 bool vg_api_stream_visible(struct vg_req *req, const char *stream_id);

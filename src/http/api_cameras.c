@@ -105,6 +105,7 @@ void vg_api_cameras_create(struct vg_req *req)
         goto out;
     }
     vg_api_audit(req, "camera.create", c.id, NULL);
+    vg_app_cameras_changed(req->app);
     reply_camera(req, 201, &c);
 out:
     vg_camera_done(&c);
@@ -134,6 +135,7 @@ void vg_api_cameras_update(struct vg_req *req)
         goto out;
     }
     vg_hub_forget_camera(req->app->hub, c.id);
+    vg_app_cameras_changed(req->app);
     vg_api_audit(req, "camera.update", c.id, NULL);
     reply_camera(req, 200, &c);
 out:
@@ -152,6 +154,7 @@ void vg_api_cameras_delete(struct vg_req *req)
             vg_reply_errno(req, r, "camera");
         } else {
             vg_hub_forget_camera(req->app->hub, c.id);
+            vg_app_cameras_changed(req->app);
             vg_api_audit(req, "camera.delete", c.id, NULL);
             vg_reply_empty(req, 204);
         }

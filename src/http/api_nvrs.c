@@ -107,6 +107,7 @@ void vg_api_nvrs_update(struct vg_req *req)
         vg_reply_errno(req, r, "NVR");
         goto out;
     }
+    vg_app_cameras_changed(req->app);
     vg_api_audit(req, "nvr.update", n.id, NULL);
     vg_reply_json(req, 200, vg_nvr_to_json(&n));
 out:
@@ -123,6 +124,7 @@ void vg_api_nvrs_delete(struct vg_req *req)
     if (r < 0) {
         vg_reply_errno(req, r, "NVR");
     } else {
+        vg_app_cameras_changed(req->app);
         vg_api_audit(req, "nvr.delete", n.id, NULL);
         vg_reply_empty(req, 204);
     }

@@ -8,6 +8,7 @@
 #include "http/reply.h"
 #include "hub/hub.h"
 #include "outputs/mse.h"
+#include "recording/recorder.h"
 #include "store/cameras.h"
 
 json_t *vg_api_stream_status_json(struct vg_hub *hub, const char *stream_id)
@@ -31,9 +32,23 @@ json_t *vg_api_stream_status_json(struct vg_hub *hub, const char *stream_id)
     return o;
 }
 
+json_t *vg_api_recording_status_json(struct vg_app *app, const char *camera_id)
+{
+    struct vg_recording_status rs;
+    vg_recorder_status(app->recorder, camera_id, &rs);
+    json_t *o = json_pack("{s:s,s:s}", "state", vg_rec_state_name(rs.state), "reason", rs.reason);
+    if (o) {
+        char when[40];
+        vg_time_format(rs.segment_start_ms / 1000, when, sizeof(when));
+        json_object_set_new(o, "segment_start", rs.segment_id ? json_string(when) : json_null());
+    }
+    return o;
+}
+
 void vg_api_camera_add_status(struct vg_req *req, json_t *cam_json, const struct vg_camera *c)
 {
     char sub[VG_SLUG_MAX + 8];
+    json_object_set_new(cam_json, "recording", vg_api_recording_status_json(req->app, c->id));
     json_object_set_new(cam_json, "status", vg_api_stream_status_json(req->app->hub, c->id));
     if (c->sub_url && c->sub_url[0]) {
         snprintf(sub, sizeof(sub), "%s.sub", c->id);

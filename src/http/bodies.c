@@ -8,7 +8,7 @@
 
 static const char *const readonly_fields[] = {
     "created_at",  "updated_at",    "source", "readonly",   "nvr_id",
-    "nvr_channel", "cameras_added", "status", "sub_status", NULL};
+    "nvr_channel", "cameras_added", "status", "sub_status", "recording", NULL};
 
 static json_t *time_or_null(int64_t t)
 {
@@ -52,6 +52,8 @@ json_t *vg_camera_to_json(const struct vg_camera *c)
                             json_string(c->transport == VG_TRANSPORT_UDP ? "udp" : "tcp"));
         json_object_set_new(o, "type",
                             json_string(vg_url_is_webrtc(c->main_url) ? "webrtc" : "url"));
+        json_object_set_new(o, "record_stream", json_string(c->record_sub ? "sub" : "main"));
+        json_object_set_new(o, "retention_days", json_integer(c->retention_days));
     }
     free(main_url);
     free(sub_url);
@@ -264,7 +266,8 @@ void vg_camera_from_body(struct vg_body *b, bool create, struct vg_camera *cam)
 {
     static const char *const fields[] = {"id",       "name",    "zone",      "type",
                                          "main_url", "sub_url", "username",  "password",
-                                         "enabled",  "record",  "transport", NULL};
+                                         "enabled",  "record",  "transport", "record_stream",
+                                         "retention_days", NULL};
     vg_body_only_keys(b, fields, readonly_fields);
     text_field(b, "name", VG_NAME_MAX, &cam->name);
     id_field(b, create, cam->id, VG_SLUG_MAX - 1, cam->name);
@@ -278,6 +281,16 @@ void vg_camera_from_body(struct vg_body *b, bool create, struct vg_camera *cam)
     secret_field(b, "password", &cam->password);
     vg_body_bool(b, "enabled", &cam->enabled);
     vg_body_bool(b, "record", &cam->record);
+    const char *stream;
+    if (vg_body_string(b, "record_stream", 8, false, &stream)) {
+        if (strcmp(stream, "main") == 0 || strcmp(stream, "sub") == 0)
+            cam->record_sub = strcmp(stream, "sub") == 0;
+        else
+            vg_body_fail(b, "field 'record_stream' must be main or sub");
+    }
+    unsigned days;
+    if (vg_body_uint(b, "retention_days", 0, 36500, &days))
+        cam->retention_days = days;
     const char *transport;
     if (vg_body_string(b, "transport", 8, false, &transport)) {
         if (strcmp(transport, "tcp") == 0)

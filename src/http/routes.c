@@ -53,6 +53,14 @@ const struct vg_route vg_routes[] = {
     R(GET, "/api/webrtc/sessions", ADMIN, vg_api_webrtc_sessions),
     R(GET, "/api/events", USER, vg_api_events),
 
+    R(GET, "/api/recordings/days", USER, vg_api_recordings_days),
+    R(GET, "/api/recordings/timeline", USER, vg_api_recordings_timeline),
+    R(GET, "/api/recordings/segments", USER, vg_api_recordings_segments),
+    R(DELETE, "/api/recordings/segments/{id}", ADMIN, vg_api_recordings_segment_delete),
+    R(GET, "/api/recordings/play.mp4", USER, vg_api_recordings_play),
+    R(GET, "/api/recordings/thumbnail.jpg", USER, vg_api_recordings_thumbnail),
+    R(GET, "/api/storage", USER, vg_api_storage),
+
     {.pattern = NULL},
 };
 /* clang-format on */

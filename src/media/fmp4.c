@@ -1,134 +1,15 @@
-/* Fragmented MP4 writer. Every box is written by a bounded writer: the init
- * segment grows a heap buffer, the fragment header fills the caller's fixed
- * array. Sizes are patched when a box closes, so nesting cannot go wrong. */
+/* Fragmented MP4 writer. Every box is written by a bounded writer
+ * (media/mp4_box.h): the init segment grows a heap buffer, fragment headers
+ * fill the caller's fixed array. */
 #include "media/fmp4.h"
+
+#include "media/mp4_box.h"
 
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-struct writer {
-    uint8_t *p;
-    size_t len, cap;
-    bool grow;   /* realloc on overflow (init) or fail (fragment) */
-    bool failed; /* out of room or memory: the output is unusable */
-};
-
-static bool reserve(struct writer *w, size_t n)
-{
-    if (w->failed)
-        return false;
-    if (n <= w->cap - w->len)
-        return true;
-    if (!w->grow || n > SIZE_MAX / 2 - w->len) {
-        w->failed = true;
-        return false;
-    }
-    size_t cap = w->cap ? w->cap : 1024;
-    while (cap - w->len < n)
-        cap *= 2;
-    uint8_t *np = realloc(w->p, cap);
-    if (!np) {
-        w->failed = true;
-        return false;
-    }
-    w->p = np;
-    w->cap = cap;
-    return true;
-}
-
-static void put_bytes(struct writer *w, const void *data, size_t n)
-{
-    if (!reserve(w, n))
-        return;
-    if (n)
-        memcpy(w->p + w->len, data, n);
-    w->len += n;
-}
-
-static void put_zeros(struct writer *w, size_t n)
-{
-    if (!reserve(w, n))
-        return;
-    memset(w->p + w->len, 0, n);
-    w->len += n;
-}
-
-static void put_u8(struct writer *w, uint8_t v)
-{
-    put_bytes(w, &v, 1);
-}
-
-static void put_u16(struct writer *w, uint16_t v)
-{
-    uint8_t b[2] = {(uint8_t)(v >> 8), (uint8_t)v};
-    put_bytes(w, b, 2);
-}
-
-static void put_u24(struct writer *w, uint32_t v)
-{
-    uint8_t b[3] = {(uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
-    put_bytes(w, b, 3);
-}
-
-static void put_u32(struct writer *w, uint32_t v)
-{
-    uint8_t b[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
-    put_bytes(w, b, 4);
-}
-
-static void put_u64(struct writer *w, uint64_t v)
-{
-    put_u32(w, (uint32_t)(v >> 32));
-    put_u32(w, (uint32_t)v);
-}
-
-static void put_type(struct writer *w, const char type[4])
-{
-    put_bytes(w, type, 4);
-}
-
-/* Opens a box; returns its offset for box_end(). */
-static size_t box_begin(struct writer *w, const char type[4])
-{
-    size_t at = w->len;
-    put_u32(w, 0);
-    put_type(w, type);
-    return at;
-}
-
-static size_t full_box_begin(struct writer *w, const char type[4], uint8_t version, uint32_t flags)
-{
-    size_t at = box_begin(w, type);
-    put_u8(w, version);
-    put_u24(w, flags);
-    return at;
-}
-
-static void box_end(struct writer *w, size_t at)
-{
-    if (w->failed)
-        return;
-    size_t size = w->len - at;
-    if (size > UINT32_MAX) {
-        w->failed = true;
-        return;
-    }
-    uint8_t *p = w->p + at;
-    p[0] = (uint8_t)(size >> 24);
-    p[1] = (uint8_t)(size >> 16);
-    p[2] = (uint8_t)(size >> 8);
-    p[3] = (uint8_t)size;
-}
-
-static void put_matrix(struct writer *w)
-{
-    static const uint32_t unity[9] = {0x00010000, 0, 0, 0, 0x00010000, 0, 0, 0, 0x40000000};
-    for (size_t i = 0; i < 9; i++)
-        put_u32(w, unity[i]);
-}
 
 /* ---- what can be written ---- */
 
@@ -214,127 +95,55 @@ static int plan(const struct vg_stream_params *p, bool *has_video, bool *has_aud
 
 /* ---- init segment ---- */
 
-static void put_ftyp(struct writer *w)
+static void put_ftyp(struct vg_mp4box *w)
 {
-    size_t at = box_begin(w, "ftyp");
-    put_type(w, "iso6");
-    put_u32(w, 0);
-    put_type(w, "iso6");
-    put_type(w, "isom");
-    put_type(w, "mp41");
-    box_end(w, at);
+    size_t at = vg_mp4box_begin(w, "ftyp");
+    vg_mp4box_put_type(w, "iso6");
+    vg_mp4box_put_u32(w, 0);
+    vg_mp4box_put_type(w, "iso6");
+    vg_mp4box_put_type(w, "isom");
+    vg_mp4box_put_type(w, "mp41");
+    vg_mp4box_end(w, at);
 }
 
-static void put_mvhd(struct writer *w, uint32_t next_track_id)
-{
-    size_t at = full_box_begin(w, "mvhd", 0, 0);
-    put_u32(w, 0);          /* creation_time */
-    put_u32(w, 0);          /* modification_time */
-    put_u32(w, 1000);       /* timescale */
-    put_u32(w, 0);          /* duration: unknown, it is fragmented */
-    put_u32(w, 0x00010000); /* rate 1.0 */
-    put_u16(w, 0x0100);     /* volume 1.0 */
-    put_zeros(w, 2 + 8);    /* reserved */
-    put_matrix(w);
-    put_zeros(w, 6 * 4); /* pre_defined */
-    put_u32(w, next_track_id);
-    box_end(w, at);
-}
-
-static void put_tkhd(struct writer *w, uint32_t track_id, const struct vg_track_params *t,
-                     bool video)
-{
-    size_t at = full_box_begin(w, "tkhd", 0, 0x000003); /* enabled, in movie */
-    put_u32(w, 0);                                      /* creation_time */
-    put_u32(w, 0);                                      /* modification_time */
-    put_u32(w, track_id);
-    put_u32(w, 0); /* reserved */
-    put_u32(w, 0); /* duration */
-    put_zeros(w, 8);
-    put_u16(w, 0);                  /* layer */
-    put_u16(w, 0);                  /* alternate_group */
-    put_u16(w, video ? 0 : 0x0100); /* volume */
-    put_u16(w, 0);                  /* reserved */
-    put_matrix(w);
-    put_u32(w, video ? (uint32_t)t->width << 16 : 0);
-    put_u32(w, video ? (uint32_t)t->height << 16 : 0);
-    box_end(w, at);
-}
-
-static void put_mdhd(struct writer *w, uint32_t timescale)
-{
-    size_t at = full_box_begin(w, "mdhd", 0, 0);
-    put_u32(w, 0); /* creation_time */
-    put_u32(w, 0); /* modification_time */
-    put_u32(w, timescale);
-    put_u32(w, 0); /* duration */
-    /* "und" as three 5-bit letters minus 0x60 */
-    put_u16(w, (uint16_t)((('u' - 0x60) << 10) | (('n' - 0x60) << 5) | ('d' - 0x60)));
-    put_u16(w, 0);
-    box_end(w, at);
-}
-
-static void put_hdlr(struct writer *w, bool video)
-{
-    static const char vname[] = "VideoHandler";
-    static const char sname[] = "SoundHandler";
-    size_t at = full_box_begin(w, "hdlr", 0, 0);
-    put_u32(w, 0); /* pre_defined */
-    put_type(w, video ? "vide" : "soun");
-    put_zeros(w, 12);
-    put_bytes(w, video ? vname : sname, sizeof(vname)); /* with the NUL */
-    box_end(w, at);
-}
-
-static void put_dinf(struct writer *w)
-{
-    size_t dinf = box_begin(w, "dinf");
-    size_t dref = full_box_begin(w, "dref", 0, 0);
-    put_u32(w, 1);
-    size_t url = full_box_begin(w, "url ", 0, 0x000001); /* media is in this file */
-    box_end(w, url);
-    box_end(w, dref);
-    box_end(w, dinf);
-}
-
-static void put_visual_entry(struct writer *w, const struct vg_track_params *t)
+static void put_visual_entry(struct vg_mp4box *w, const struct vg_track_params *t)
 {
     bool avc = t->codec == VG_CODEC_H264;
-    size_t at = box_begin(w, avc ? "avc1" : "hvc1");
-    put_zeros(w, 6);  /* reserved */
-    put_u16(w, 1);    /* data_reference_index */
-    put_zeros(w, 16); /* pre_defined, reserved */
-    put_u16(w, (uint16_t)t->width);
-    put_u16(w, (uint16_t)t->height);
-    put_u32(w, 0x00480000); /* 72 dpi */
-    put_u32(w, 0x00480000);
-    put_u32(w, 0);    /* reserved */
-    put_u16(w, 1);    /* frame_count */
-    put_zeros(w, 32); /* compressorname */
-    put_u16(w, 0x0018);
-    put_u16(w, 0xffff); /* pre_defined = -1 */
-    size_t cfg = box_begin(w, avc ? "avcC" : "hvcC");
-    put_bytes(w, t->config, t->config_len);
-    box_end(w, cfg);
-    box_end(w, at);
+    size_t at = vg_mp4box_begin(w, avc ? "avc1" : "hvc1");
+    vg_mp4box_put_zeros(w, 6);  /* reserved */
+    vg_mp4box_put_u16(w, 1);    /* data_reference_index */
+    vg_mp4box_put_zeros(w, 16); /* pre_defined, reserved */
+    vg_mp4box_put_u16(w, (uint16_t)t->width);
+    vg_mp4box_put_u16(w, (uint16_t)t->height);
+    vg_mp4box_put_u32(w, 0x00480000); /* 72 dpi */
+    vg_mp4box_put_u32(w, 0x00480000);
+    vg_mp4box_put_u32(w, 0);    /* reserved */
+    vg_mp4box_put_u16(w, 1);    /* frame_count */
+    vg_mp4box_put_zeros(w, 32); /* compressorname */
+    vg_mp4box_put_u16(w, 0x0018);
+    vg_mp4box_put_u16(w, 0xffff); /* pre_defined = -1 */
+    size_t cfg = vg_mp4box_begin(w, avc ? "avcC" : "hvcC");
+    vg_mp4box_put_bytes(w, t->config, t->config_len);
+    vg_mp4box_end(w, cfg);
+    vg_mp4box_end(w, at);
 }
 
 /* The sample entry fields a player may read before the codec config. The
  * sample rate is 16.16, so rates above 65535 Hz are left at 0 (the config
  * carries the real one). */
-static void put_audio_entry_head(struct writer *w, unsigned channels, unsigned rate)
+static void put_audio_entry_head(struct vg_mp4box *w, unsigned channels, unsigned rate)
 {
-    put_zeros(w, 6);
-    put_u16(w, 1); /* data_reference_index */
-    put_zeros(w, 8);
-    put_u16(w, (uint16_t)(channels <= UINT16_MAX ? channels : 0));
-    put_u16(w, 16); /* samplesize */
-    put_u32(w, 0);  /* pre_defined, reserved */
-    put_u32(w, rate <= UINT16_MAX ? (uint32_t)rate << 16 : 0);
+    vg_mp4box_put_zeros(w, 6);
+    vg_mp4box_put_u16(w, 1); /* data_reference_index */
+    vg_mp4box_put_zeros(w, 8);
+    vg_mp4box_put_u16(w, (uint16_t)(channels <= UINT16_MAX ? channels : 0));
+    vg_mp4box_put_u16(w, 16); /* samplesize */
+    vg_mp4box_put_u32(w, 0);  /* pre_defined, reserved */
+    vg_mp4box_put_u32(w, rate <= UINT16_MAX ? (uint32_t)rate << 16 : 0);
 }
 
 /* MPEG-4 descriptor length: 7 bits per byte, high bit = more follows. */
-static void put_desc_len(struct writer *w, size_t len)
+static void put_desc_len(struct vg_mp4box *w, size_t len)
 {
     uint8_t b[4];
     size_t n = 0;
@@ -343,8 +152,8 @@ static void put_desc_len(struct writer *w, size_t len)
         len >>= 7;
     } while (len && n < 4);
     while (n > 1)
-        put_u8(w, (uint8_t)(b[--n] | 0x80));
-    put_u8(w, b[0]);
+        vg_mp4box_put_u8(w, (uint8_t)(b[--n] | 0x80));
+    vg_mp4box_put_u8(w, b[0]);
 }
 
 static size_t desc_len_size(size_t len)
@@ -384,7 +193,7 @@ static void asc_rate_channels(const uint8_t *c, size_t len, unsigned *rate, unsi
     }
 }
 
-static void put_mp4a(struct writer *w, const struct vg_track_params *t)
+static void put_mp4a(struct vg_mp4box *w, const struct vg_track_params *t)
 {
     unsigned rate, channels;
     asc_rate_channels(t->config, t->config_len, &rate, &channels);
@@ -395,32 +204,32 @@ static void put_mp4a(struct writer *w, const struct vg_track_params *t)
     if (!channels)
         channels = 2;
 
-    size_t entry = box_begin(w, "mp4a");
+    size_t entry = vg_mp4box_begin(w, "mp4a");
     put_audio_entry_head(w, channels, rate);
 
     size_t dsi = t->config_len;
     size_t dcd = 13 + 1 + desc_len_size(dsi) + dsi;
     size_t esd = 3 + 1 + desc_len_size(dcd) + dcd + 3;
-    size_t esds = full_box_begin(w, "esds", 0, 0);
-    put_u8(w, 0x03); /* ES_Descriptor */
+    size_t esds = vg_mp4box_full_begin(w, "esds", 0, 0);
+    vg_mp4box_put_u8(w, 0x03); /* ES_Descriptor */
     put_desc_len(w, esd);
-    put_u16(w, VG_FMP4_AUDIO_TRACK); /* ES_ID */
-    put_u8(w, 0);                    /* no dependencies, URL, OCR */
-    put_u8(w, 0x04);                 /* DecoderConfigDescriptor */
+    vg_mp4box_put_u16(w, VG_FMP4_AUDIO_TRACK); /* ES_ID */
+    vg_mp4box_put_u8(w, 0);                    /* no dependencies, URL, OCR */
+    vg_mp4box_put_u8(w, 0x04);                 /* DecoderConfigDescriptor */
     put_desc_len(w, dcd);
-    put_u8(w, 0x40); /* objectTypeIndication: MPEG-4 Audio */
-    put_u8(w, 0x15); /* streamType audio (5) << 2 | reserved 1 */
-    put_u24(w, 0);   /* bufferSizeDB */
-    put_u32(w, 0);   /* maxBitrate */
-    put_u32(w, 0);   /* avgBitrate */
-    put_u8(w, 0x05); /* DecoderSpecificInfo */
+    vg_mp4box_put_u8(w, 0x40); /* objectTypeIndication: MPEG-4 Audio */
+    vg_mp4box_put_u8(w, 0x15); /* streamType audio (5) << 2 | reserved 1 */
+    vg_mp4box_put_u24(w, 0);   /* bufferSizeDB */
+    vg_mp4box_put_u32(w, 0);   /* maxBitrate */
+    vg_mp4box_put_u32(w, 0);   /* avgBitrate */
+    vg_mp4box_put_u8(w, 0x05); /* DecoderSpecificInfo */
     put_desc_len(w, dsi);
-    put_bytes(w, t->config, dsi);
-    put_u8(w, 0x06); /* SLConfigDescriptor */
+    vg_mp4box_put_bytes(w, t->config, dsi);
+    vg_mp4box_put_u8(w, 0x06); /* SLConfigDescriptor */
     put_desc_len(w, 1);
-    put_u8(w, 0x02); /* predefined: MP4 */
-    box_end(w, esds);
-    box_end(w, entry);
+    vg_mp4box_put_u8(w, 0x02); /* predefined: MP4 */
+    vg_mp4box_end(w, esds);
+    vg_mp4box_end(w, entry);
 }
 
 static uint16_t le16(const uint8_t *p)
@@ -430,86 +239,80 @@ static uint16_t le16(const uint8_t *p)
 
 /* "Encapsulation of Opus in ISO Base Media File Format" 4.3: the dOps box is
  * OpusHead without its magic, big-endian. */
-static void put_opus(struct writer *w, const struct vg_track_params *t)
+static void put_opus(struct vg_mp4box *w, const struct vg_track_params *t)
 {
     const uint8_t *h = opus_head(t) ? t->config : NULL;
     unsigned channels = h ? h[9] : t->channels;
 
-    size_t entry = box_begin(w, "Opus");
+    size_t entry = vg_mp4box_begin(w, "Opus");
     put_audio_entry_head(w, channels, 48000);
-    size_t dops = box_begin(w, "dOps");
-    put_u8(w, 0); /* Version */
-    put_u8(w, (uint8_t)channels);
-    put_u16(w, h ? le16(h + 10) : 0); /* PreSkip */
-    put_u32(w, h                ? (uint32_t)(le16(h + 12) | (uint32_t)le16(h + 14) << 16)
-               : t->sample_rate ? t->sample_rate
-                                : 48000);
-    put_u16(w, h ? le16(h + 16) : 0); /* OutputGain */
+    size_t dops = vg_mp4box_begin(w, "dOps");
+    vg_mp4box_put_u8(w, 0); /* Version */
+    vg_mp4box_put_u8(w, (uint8_t)channels);
+    vg_mp4box_put_u16(w, h ? le16(h + 10) : 0); /* PreSkip */
+    vg_mp4box_put_u32(w, h                ? (uint32_t)(le16(h + 12) | (uint32_t)le16(h + 14) << 16)
+                         : t->sample_rate ? t->sample_rate
+                                          : 48000);
+    vg_mp4box_put_u16(w, h ? le16(h + 16) : 0); /* OutputGain */
     uint8_t family = h ? h[18] : 0;
-    put_u8(w, family);
+    vg_mp4box_put_u8(w, family);
     if (family != 0) /* opus_writable() saw the stream counts and the table */
-        put_bytes(w, h + 19, 2 + (size_t)channels);
-    box_end(w, dops);
-    box_end(w, entry);
+        vg_mp4box_put_bytes(w, h + 19, 2 + (size_t)channels);
+    vg_mp4box_end(w, dops);
+    vg_mp4box_end(w, entry);
 }
 
-static void put_stbl(struct writer *w, const struct vg_track_params *t, bool video)
+static void put_stbl(struct vg_mp4box *w, const struct vg_track_params *t, bool video)
 {
-    size_t stbl = box_begin(w, "stbl");
-    size_t stsd = full_box_begin(w, "stsd", 0, 0);
-    put_u32(w, 1);
+    size_t stbl = vg_mp4box_begin(w, "stbl");
+    size_t stsd = vg_mp4box_full_begin(w, "stsd", 0, 0);
+    vg_mp4box_put_u32(w, 1);
     if (video)
         put_visual_entry(w, t);
     else if (t->codec == VG_CODEC_AAC)
         put_mp4a(w, t);
     else
         put_opus(w, t);
-    box_end(w, stsd);
+    vg_mp4box_end(w, stsd);
     static const char empty[4][5] = {"stts", "stsc", "stsz", "stco"};
     for (size_t i = 0; i < 4; i++) {
-        size_t at = full_box_begin(w, empty[i], 0, 0);
+        size_t at = vg_mp4box_full_begin(w, empty[i], 0, 0);
         if (i == 2)
-            put_u32(w, 0); /* stsz sample_size */
-        put_u32(w, 0);     /* entry_count / sample_count */
-        box_end(w, at);
+            vg_mp4box_put_u32(w, 0); /* stsz sample_size */
+        vg_mp4box_put_u32(w, 0);     /* entry_count / sample_count */
+        vg_mp4box_end(w, at);
     }
-    box_end(w, stbl);
+    vg_mp4box_end(w, stbl);
 }
 
-static void put_trak(struct writer *w, uint32_t track_id, const struct vg_track_params *t,
+static void put_trak(struct vg_mp4box *w, uint32_t track_id, const struct vg_track_params *t,
                      bool video)
 {
-    size_t trak = box_begin(w, "trak");
-    put_tkhd(w, track_id, t, video);
-    size_t mdia = box_begin(w, "mdia");
-    put_mdhd(w, t->timescale);
-    put_hdlr(w, video);
-    size_t minf = box_begin(w, "minf");
-    if (video) {
-        size_t at = full_box_begin(w, "vmhd", 0, 0x000001);
-        put_zeros(w, 8); /* graphicsmode, opcolor */
-        box_end(w, at);
-    } else {
-        size_t at = full_box_begin(w, "smhd", 0, 0);
-        put_u32(w, 0); /* balance, reserved */
-        box_end(w, at);
-    }
-    put_dinf(w);
+    size_t trak = vg_mp4box_begin(w, "trak");
+    /* durations are 0: the fragments carry the samples */
+    vg_mp4box_put_tkhd(w, VG_MP4BOX_TRACK_ENABLED | VG_MP4BOX_TRACK_IN_MOVIE, track_id, 0, video,
+                       t->width, t->height);
+    size_t mdia = vg_mp4box_begin(w, "mdia");
+    vg_mp4box_put_mdhd(w, t->timescale, 0);
+    vg_mp4box_put_hdlr(w, video);
+    size_t minf = vg_mp4box_begin(w, "minf");
+    vg_mp4box_put_media_header(w, video);
+    vg_mp4box_put_dinf(w);
     put_stbl(w, t, video);
-    box_end(w, minf);
-    box_end(w, mdia);
-    box_end(w, trak);
+    vg_mp4box_end(w, minf);
+    vg_mp4box_end(w, mdia);
+    vg_mp4box_end(w, trak);
 }
 
-static void put_trex(struct writer *w, uint32_t track_id)
+static void put_trex(struct vg_mp4box *w, uint32_t track_id)
 {
-    size_t at = full_box_begin(w, "trex", 0, 0);
-    put_u32(w, track_id);
-    put_u32(w, 1); /* default_sample_description_index */
-    put_u32(w, 0); /* default_sample_duration */
-    put_u32(w, 0); /* default_sample_size */
-    put_u32(w, 0); /* default_sample_flags */
-    box_end(w, at);
+    size_t at = vg_mp4box_full_begin(w, "trex", 0, 0);
+    vg_mp4box_put_u32(w, track_id);
+    vg_mp4box_put_u32(w, 1); /* default_sample_description_index */
+    vg_mp4box_put_u32(w, 0); /* default_sample_duration */
+    vg_mp4box_put_u32(w, 0); /* default_sample_size */
+    vg_mp4box_put_u32(w, 0); /* default_sample_flags */
+    vg_mp4box_end(w, at);
 }
 
 int vg_fmp4_init_segment(const struct vg_stream_params *p, uint8_t **ret_data, size_t *ret_len)
@@ -520,21 +323,21 @@ int vg_fmp4_init_segment(const struct vg_stream_params *p, uint8_t **ret_data, s
     if (r < 0)
         return r;
 
-    struct writer w = {.grow = true};
+    struct vg_mp4box w = {.grow = true};
     put_ftyp(&w);
-    size_t moov = box_begin(&w, "moov");
-    put_mvhd(&w, has_audio ? VG_FMP4_AUDIO_TRACK + 1 : VG_FMP4_VIDEO_TRACK + 1);
+    size_t moov = vg_mp4box_begin(&w, "moov");
+    vg_mp4box_put_mvhd(&w, 1000, 0, has_audio ? VG_FMP4_AUDIO_TRACK + 1 : VG_FMP4_VIDEO_TRACK + 1);
     if (has_video)
         put_trak(&w, VG_FMP4_VIDEO_TRACK, v, true);
     if (has_audio)
         put_trak(&w, VG_FMP4_AUDIO_TRACK, a, false);
-    size_t mvex = box_begin(&w, "mvex");
+    size_t mvex = vg_mp4box_begin(&w, "mvex");
     if (has_video)
         put_trex(&w, VG_FMP4_VIDEO_TRACK);
     if (has_audio)
         put_trex(&w, VG_FMP4_AUDIO_TRACK);
-    box_end(&w, mvex);
-    box_end(&w, moov);
+    vg_mp4box_end(&w, mvex);
+    vg_mp4box_end(&w, moov);
 
     if (w.failed) {
         free(w.p);
@@ -556,60 +359,144 @@ int vg_fmp4_init_segment(const struct vg_stream_params *p, uint8_t **ret_data, s
 #define SAMPLE_SYNC 0x02000000     /* sample_depends_on = 2 (no other) */
 #define SAMPLE_NON_SYNC 0x01010000 /* sample_depends_on = 1, is_non_sync */
 
-size_t vg_fmp4_fragment_header(uint32_t sequence, const struct vg_frame *f, uint8_t *out)
+/* What vg_fmp4_fragment_header() and vg_fmp4_fragment_run() refuse. */
+static bool describable(const struct vg_frame *f)
 {
     if (f->track != VG_TRACK_VIDEO && f->track != VG_TRACK_AUDIO)
-        return 0;
-    bool video = f->track == VG_TRACK_VIDEO;
+        return false;
     if (f->dts < 0 || f->pts < 0 || f->len > UINT32_MAX - 8)
-        return 0;
+        return false;
     int64_t cto = f->pts - f->dts; /* both non-negative: no overflow */
-    if (cto < INT32_MIN || cto > INT32_MAX)
-        return 0;
+    return cto >= INT32_MIN && cto <= INT32_MAX;
+}
 
-    struct writer w = {.p = out, .cap = VG_FMP4_FRAGMENT_HEADER_MAX};
-    size_t moof = box_begin(&w, "moof");
-    size_t mfhd = full_box_begin(&w, "mfhd", 0, 0);
-    put_u32(&w, sequence);
-    box_end(&w, mfhd);
+/* A track's share of a fragment. */
+struct track_share {
+    size_t samples;
+    uint64_t bytes;
+};
 
-    size_t traf = box_begin(&w, "traf");
-    size_t tfhd = full_box_begin(&w, "tfhd", 0, 0x020000); /* default-base-is-moof */
-    put_u32(&w, video ? VG_FMP4_VIDEO_TRACK : VG_FMP4_AUDIO_TRACK);
-    box_end(&w, tfhd);
-    size_t tfdt = full_box_begin(&w, "tfdt", 1, 0);
-    put_u64(&w, (uint64_t)f->dts);
-    box_end(&w, tfdt);
+/* Counts each track's frames and bytes. False when a frame cannot be
+ * described or a track has more samples than a trun can count. */
+static bool share_out(const struct vg_frame *const *frames, size_t count, const int64_t origin[2],
+                      struct track_share share[2])
+{
+    for (size_t i = 0; i < count; i++) {
+        const struct vg_frame *f = frames[i];
+        if (!describable(f) || f->dts < origin[f->track == VG_TRACK_VIDEO ? 0 : 1])
+            return false;
+        struct track_share *s = &share[f->track == VG_TRACK_VIDEO ? 0 : 1];
+        if (s->samples == UINT32_MAX)
+            return false;
+        s->samples++;
+        s->bytes += f->len; /* at most 2^32 times under 2^32: no overflow */
+    }
+    return true;
+}
+
+static void put_sample(struct vg_mp4box *w, const struct vg_frame *f)
+{
+    vg_mp4box_put_u32(w, f->duration);
+    vg_mp4box_put_u32(w, (uint32_t)f->len);
+    vg_mp4box_put_u32(w, f->key ? SAMPLE_SYNC : SAMPLE_NON_SYNC);
+    if (f->track == VG_TRACK_VIDEO)
+        vg_mp4box_put_u32(w, (uint32_t)(int32_t)(f->pts - f->dts));
+}
+
+/* The traf of one track's samples (there is at least one) among frames.
+ * Returns where the trun's data offset goes, patched once the moof's size is
+ * known. */
+static size_t put_traf(struct vg_mp4box *w, enum vg_track track,
+                       const struct vg_frame *const *frames, size_t count, size_t samples,
+                       int64_t origin)
+{
+    bool video = track == VG_TRACK_VIDEO;
+    size_t first = 0;
+    while (frames[first]->track != track)
+        first++;
+
+    size_t traf = vg_mp4box_begin(w, "traf");
+    size_t tfhd = vg_mp4box_full_begin(w, "tfhd", 0, 0x020000); /* default-base-is-moof */
+    vg_mp4box_put_u32(w, video ? VG_FMP4_VIDEO_TRACK : VG_FMP4_AUDIO_TRACK);
+    vg_mp4box_end(w, tfhd);
+    size_t tfdt = vg_mp4box_full_begin(w, "tfdt", 1, 0);
+    vg_mp4box_put_u64(w, (uint64_t)(frames[first]->dts - origin));
+    vg_mp4box_end(w, tfdt);
 
     uint32_t flags = TRUN_DATA_OFFSET | TRUN_DURATION | TRUN_SIZE | TRUN_FLAGS;
     if (video)
         flags |= TRUN_CTO;
     /* version 1: the composition offset is signed */
-    size_t trun = full_box_begin(&w, "trun", video ? 1 : 0, flags);
-    put_u32(&w, 1); /* sample_count */
-    size_t data_offset_at = w.len;
-    put_u32(&w, 0); /* patched below */
-    put_u32(&w, f->duration);
-    put_u32(&w, (uint32_t)f->len);
-    put_u32(&w, f->key ? SAMPLE_SYNC : SAMPLE_NON_SYNC);
-    if (video)
-        put_u32(&w, (uint32_t)(int32_t)cto);
-    box_end(&w, trun);
-    box_end(&w, traf);
-    box_end(&w, moof);
+    size_t trun = vg_mp4box_full_begin(w, "trun", video ? 1 : 0, flags);
+    vg_mp4box_put_u32(w, (uint32_t)samples);
+    size_t data_offset_at = w->len;
+    vg_mp4box_put_u32(w, 0);
+    for (size_t i = first; i < count; i++)
+        if (frames[i]->track == track)
+            put_sample(w, frames[i]);
+    vg_mp4box_end(w, trun);
+    vg_mp4box_end(w, traf);
+    return data_offset_at;
+}
 
-    put_u32(&w, (uint32_t)(8 + f->len));
-    put_type(&w, "mdat");
+/* moof + mdat header for frames, their data at most max_data bytes. Returns
+ * the bytes written into out, or 0. */
+static size_t put_fragment(uint32_t sequence, const struct vg_frame *const *frames, size_t count,
+                           const int64_t origin[2], uint64_t max_data, uint8_t *out, size_t cap)
+{
+    static const enum vg_track order[2] = {VG_TRACK_VIDEO, VG_TRACK_AUDIO};
+    struct track_share share[2] = {0};
+    if (count == 0 || !share_out(frames, count, origin, share))
+        return 0;
+    uint64_t data = share[0].bytes + share[1].bytes;
+    if (data > max_data)
+        return 0;
+
+    struct vg_mp4box w = {.p = out, .cap = cap};
+    size_t moof = vg_mp4box_begin(&w, "moof");
+    size_t mfhd = vg_mp4box_full_begin(&w, "mfhd", 0, 0);
+    vg_mp4box_put_u32(&w, sequence);
+    vg_mp4box_end(&w, mfhd);
+    size_t data_offset_at[2] = {0, 0};
+    for (size_t t = 0; t < 2; t++)
+        if (share[t].samples)
+            data_offset_at[t] =
+                put_traf(&w, order[t], frames, count, share[t].samples, origin[t]);
+    vg_mp4box_end(&w, moof);
+
+    vg_mp4box_put_u32(&w, (uint32_t)(8 + data));
+    vg_mp4box_put_type(&w, "mdat");
     if (w.failed)
         return 0;
 
-    /* default-base-is-moof: the payload starts after moof and the mdat header */
-    uint32_t data_offset = (uint32_t)(w.len - moof);
-    out[data_offset_at] = (uint8_t)(data_offset >> 24);
-    out[data_offset_at + 1] = (uint8_t)(data_offset >> 16);
-    out[data_offset_at + 2] = (uint8_t)(data_offset >> 8);
-    out[data_offset_at + 3] = (uint8_t)data_offset;
+    /* default-base-is-moof: offsets count from the moof's first byte, and
+     * the payload starts after the mdat header, video then audio. A trun's
+     * data offset is signed 32 bits. */
+    uint64_t offset = w.len - moof;
+    for (size_t t = 0; t < 2; t++) {
+        if (!share[t].samples)
+            continue;
+        if (offset > INT32_MAX)
+            return 0;
+        vg_mp4box_patch_u32(&w, data_offset_at[t], (uint32_t)offset);
+        offset += share[t].bytes;
+    }
     return w.len;
+}
+
+size_t vg_fmp4_fragment_header(uint32_t sequence, const struct vg_frame *f, uint8_t *out)
+{
+    static const int64_t zero[2] = {0, 0};
+    return put_fragment(sequence, &f, 1, zero, UINT32_MAX - 8, out, VG_FMP4_FRAGMENT_HEADER_MAX);
+}
+
+size_t vg_fmp4_fragment_run(uint32_t sequence, struct vg_frame *const *frames, size_t count,
+                            const int64_t origin[2], uint8_t *out, size_t cap)
+{
+    static const int64_t zero[2] = {0, 0};
+    /* only read: the frames are seen through const pointers */
+    return put_fragment(sequence, (const struct vg_frame *const *)frames, count,
+                        origin ? origin : zero, UINT32_MAX - 16, out, cap);
 }
 
 /* ---- MIME ---- */

@@ -42,6 +42,28 @@ int vg_fmp4_init_segment(const struct vg_stream_params *p, uint8_t **ret_data, s
  * pts, pts - dts outside int32, f->len over UINT32_MAX - 8, unknown track. */
 size_t vg_fmp4_fragment_header(uint32_t sequence, const struct vg_frame *f, uint8_t *out);
 
+/* Bytes vg_fmp4_fragment_run() may need for count frames. */
+#define VG_FMP4_RUN_HEADER_MAX(count) (256 + 16 * (size_t)(count))
+
+/* A fragment of several frames (the recorder's fragments of about a second):
+ * moof (mfhd sequence; one traf per track that has frames in the list: tfhd
+ * with default-base-is-moof, tfdt v1 = the track's first frame's dts, trun
+ * with the data offset and, per sample, duration, size, flags key/non-key and
+ * for video the signed composition offset) then the 8-byte mdat header (a
+ * 16-byte one when the data exceeds 4 GiB is never needed: at most
+ * UINT32_MAX - 16 bytes of data). The mdat payload the caller writes after it
+ * is every video frame's data in list order, then every audio frame's. frames
+ * are in arrival order with tracks mixed; each track's dts must not decrease;
+ * only their fields are read, not their data. Returns the bytes written into
+ * out, or 0 when they do not fit in cap, count is 0, MP4 cannot describe a
+ * frame (as vg_fmp4_fragment_header()), the data exceed that bound, or the
+ * audio data would start 2 GiB or more past the moof (a trun's data offset
+ * is signed 32 bits). origin (NULL: zeros) is subtracted from the video [0]
+ * and audio [1] decode times written, so a segment can start at 0; a frame
+ * before its track's origin is refused too. */
+size_t vg_fmp4_fragment_run(uint32_t sequence, struct vg_frame *const *frames, size_t count,
+                            const int64_t origin[2], uint8_t *out, size_t cap);
+
 /* True when the init segment of p has a track for frames of this kind: an
  * audio codec MP4 cannot carry for browsers (G.711) is left out, and so must
  * its frames be. */

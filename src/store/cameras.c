@@ -9,13 +9,14 @@
 
 #define CAMERA_COLUMNS                                                                             \
     "id, name, zone, username, password_sealed, enabled, record, source, nvr_id, nvr_channel, "    \
-    "created_at, updated_at"
+    "record_sub, retention_days, created_at, updated_at"
 
-/* Every write binds ?1..?10 in this order and the time as ?11 (camera_bind()). */
-#define CAMERA_VALUES "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11"
+/* Every write binds ?1..?12 in this order and the time as ?13 (camera_bind()). */
+#define CAMERA_VALUES "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13"
 #define CAMERA_SET                                                                                 \
     "name = ?2, zone = ?3, username = ?4, password_sealed = ?5, enabled = ?6, record = ?7, "       \
-    "source = ?8, nvr_id = ?9, nvr_channel = ?10, updated_at = ?11"
+    "source = ?8, nvr_id = ?9, nvr_channel = ?10, record_sub = ?11, retention_days = ?12, "        \
+    "updated_at = ?13"
 
 /* A camera with its URLs, in one statement for a single camera and for a list alike
  * (camera_from_row() reads it). LEFT JOIN on the main stream too: a camera missing its
@@ -24,7 +25,7 @@
 #define CAMERA_SELECT                                                                              \
     "SELECT c.id, c.name, c.zone, m.url_sealed, s.url_sealed, c.username, c.password_sealed, "     \
     "c.enabled, c.record, c.source, c.nvr_id, c.nvr_channel, c.created_at, c.updated_at, "         \
-    "m.transport FROM cameras c "                                                                  \
+    "m.transport, c.record_sub, c.retention_days FROM cameras c "                                                                  \
     "LEFT JOIN streams m ON m.camera_id = c.id AND m.role = 'main' "                               \
     "LEFT JOIN streams s ON s.camera_id = c.id AND s.role = 'sub' "
 
@@ -145,7 +146,9 @@ static int camera_bind(sqlite3_stmt *st, const struct vg_secretbox *box, const s
     else if (ret == 0)
         ret = vg_db_errno(sqlite3_bind_null(st, 9));
     ret = ret ? ret : vg_db_errno(sqlite3_bind_int(st, 10, c->nvr_channel));
-    ret = ret ? ret : vg_db_errno(sqlite3_bind_int64(st, 11, now));
+    ret = ret ? ret : vg_db_errno(sqlite3_bind_int(st, 11, c->record_sub));
+    ret = ret ? ret : vg_db_errno(sqlite3_bind_int64(st, 12, c->retention_days));
+    ret = ret ? ret : vg_db_errno(sqlite3_bind_int64(st, 13, now));
     return ret;
 }
 
@@ -302,6 +305,8 @@ static int camera_from_row(sqlite3_stmt *st, const struct vg_secretbox *box,
     c.created_at = sqlite3_column_int64(st, 12);
     c.updated_at = sqlite3_column_int64(st, 13);
     c.transport = transport_from_col(st, 14);
+    c.record_sub = sqlite3_column_int(st, 15) != 0;
+    c.retention_days = (uint32_t)sqlite3_column_int64(st, 16);
     *ret_camera = c;
     return 0;
 }

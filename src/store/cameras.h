@@ -37,6 +37,8 @@ struct vg_camera {
     char *password; /* "" when none */
     bool enabled;
     bool record;
+    bool record_sub;         /* records the sub stream (when there is one) */
+    uint32_t retention_days; /* 0: the configured max_age_days */
     enum vg_stream_transport transport; /* for both streams; 0 is TCP */
     enum vg_camera_source source;
     char nvr_id[VG_SLUG_MAX]; /* "" when not from an NVR */

@@ -118,4 +118,33 @@ static const char *const migrations[] = {
     "  SET publish = trim(replace(',' || publish || ',', ',' || OLD.id || ',', ','), ',')"
     "  WHERE instr(',' || publish || ',', ',' || OLD.id || ',') > 0;"
     "END;",
+    /* 3 */
+    /* Recording: which stream a camera records and for how long it keeps it (0:
+     * the configured max_age_days), and the index of recorded segments. A segment
+     * row is written (open = 1) before its file is made and closed when the file
+     * is, so after a crash every file has a row and every open row names the file
+     * to repair. No foreign key to cameras: a deleted camera's recordings stay
+     * until retention removes them. path is relative to the recordings directory
+     * and is only ever made by the recorder. day is the local date of start_ms,
+     * for the day list. */
+    "ALTER TABLE cameras ADD COLUMN record_sub INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE cameras ADD COLUMN retention_days INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE segments ("
+    "  id INTEGER PRIMARY KEY,"
+    "  camera_id TEXT NOT NULL,"
+    "  stream TEXT NOT NULL CHECK (stream IN ('main', 'sub')),"
+    "  start_ms INTEGER NOT NULL,"
+    "  end_ms INTEGER NOT NULL,"
+    "  bytes INTEGER NOT NULL DEFAULT 0,"
+    "  path TEXT NOT NULL UNIQUE,"
+    "  codec TEXT NOT NULL DEFAULT '',"
+    "  width INTEGER NOT NULL DEFAULT 0,"
+    "  height INTEGER NOT NULL DEFAULT 0,"
+    "  open INTEGER NOT NULL DEFAULT 1,"
+    "  day TEXT NOT NULL,"
+    "  CHECK (end_ms >= start_ms)"
+    ");"
+    "CREATE INDEX segments_by_camera_time ON segments(camera_id, start_ms);"
+    "CREATE INDEX segments_by_start ON segments(start_ms);"
+    "CREATE INDEX segments_open ON segments(open) WHERE open = 1;",
 };

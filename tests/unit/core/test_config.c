@@ -96,7 +96,7 @@ static void expect_defaults(const struct vg_config *cfg)
     cr_assert_null(cfg->mqtt_username);
     cr_assert_null(cfg->mqtt_password);
     cr_assert_str_eq(cfg->mqtt_topic_prefix, "vigil");
-    cr_assert_eq(cfg->max_storage_gb, 0);
+    cr_assert_eq(cfg->max_storage_bytes, 0);
     cr_assert_eq(cfg->max_age_days, 0);
     cr_assert_eq(cfg->min_free_percent, 5);
     cr_assert_eq(cfg->segment_seconds, 60);
@@ -197,7 +197,7 @@ Test(config, test_config_loads_every_key_of_a_full_file)
     cr_assert_str_eq(cfg->mqtt_password, "mqtt-secret");
     cr_assert_str_eq(cfg->mqtt_topic_prefix, "home/nvr");
 
-    cr_assert_eq(cfg->max_storage_gb, 500);
+    cr_assert_eq(cfg->max_storage_bytes, 500000000000ull);
     cr_assert_eq(cfg->max_age_days, 30);
     cr_assert_eq(cfg->min_free_percent, 10);
     cr_assert_eq(cfg->segment_seconds, 300);

@@ -11,6 +11,7 @@
 #include "media/fmp4.h"
 #include "media/frame.h"
 
+#include "av_data.h"
 #include "boxes.h"
 
 #define DATA VG_TEST_DATA "/media/data/"
@@ -675,6 +676,295 @@ Test(fmp4, fragment_refuses_what_mp4_cannot_describe)
     vg_frame_unref(&f);
 }
 
+/* ---- multi-frame fragments ---- */
+
+/* A frame with only its fields set: vg_fmp4_fragment_run() reads no data,
+ * so len may describe more than is there. */
+static struct vg_frame *frame_fields(enum vg_track track, bool key, int64_t dts, int64_t cto,
+                                     uint32_t duration, size_t len)
+{
+    struct vg_frame *f = vg_frame_new(0);
+    cr_assert_not_null(f);
+    f->track = track;
+    f->key = key;
+    f->dts = dts;
+    f->pts = dts + cto;
+    f->duration = duration;
+    f->len = len;
+    return f;
+}
+
+static void frames_free(struct vg_frame **frames, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        vg_frame_unref(&frames[i]);
+}
+
+/* A run fragment and its payload: each frame's bytes are its index in the
+ * list, video frames' first, then audio frames', as the caller lays them out. */
+struct run {
+    uint8_t *buf;
+    size_t header_len, len;
+};
+
+static struct run make_run(struct vg_frame **frames, size_t count, uint32_t seq)
+{
+    size_t data = 0;
+    for (size_t i = 0; i < count; i++)
+        data += frames[i]->len;
+    struct run r = {.buf = malloc(VG_FMP4_RUN_HEADER_MAX(count) + data)};
+    cr_assert_not_null(r.buf);
+    r.header_len = vg_fmp4_fragment_run(seq, frames, count, NULL, r.buf, VG_FMP4_RUN_HEADER_MAX(count));
+    cr_assert_gt(r.header_len, 0);
+    cr_assert_leq(r.header_len, VG_FMP4_RUN_HEADER_MAX(count));
+    r.len = r.header_len;
+    for (int pass = 0; pass < 2; pass++) {
+        enum vg_track track = pass == 0 ? VG_TRACK_VIDEO : VG_TRACK_AUDIO;
+        for (size_t i = 0; i < count; i++) {
+            if (frames[i]->track != track)
+                continue;
+            memset(r.buf + r.len, (int)i, frames[i]->len);
+            r.len += frames[i]->len;
+        }
+    }
+    return r;
+}
+
+static struct box run_box(const struct run *r, const char *path)
+{
+    struct box b;
+    cr_assert(box_find(r->buf, r->len, path, &b), "no %s", path);
+    return b;
+}
+
+/* The n-th traf of the run's moof. */
+static struct box run_traf(const struct run *r, unsigned n)
+{
+    struct box moof = run_box(r, "moof"), traf;
+    cr_assert(box_child_nth(moof.body, moof.body_len, "traf", n, &traf), "no traf %u", n);
+    return traf;
+}
+
+static struct box traf_child(const struct box *traf, const char *type)
+{
+    struct box b;
+    cr_assert(box_child(traf->body, traf->body_len, type, &b), "no %s", type);
+    return b;
+}
+
+/* Video V, audio A in arrival order: A0 V0 A1 V1 A2 V2 (V0 key, V1 V2 not). */
+static size_t mixed_list(struct vg_frame **frames)
+{
+    size_t n = 0;
+    for (int i = 0; i < 3; i++) {
+        frames[n++] = frame_fields(VG_TRACK_AUDIO, true, 480 + 1024 * i, 0, 1024, 20 + (size_t)i);
+        frames[n++] = frame_fields(VG_TRACK_VIDEO, i == 0, 9000 + 3000 * i, i == 0 ? 0 : 6000, 3000,
+                                   100 + 10 * (size_t)i);
+    }
+    return n;
+}
+
+Test(fmp4, fragment_run_gives_each_track_one_traf_video_first)
+{
+    struct vg_frame *frames[6];
+    size_t n = mixed_list(frames);
+    struct run r = make_run(frames, n, 7);
+    /* moof mfhd, 2 * (traf tfhd tfdt trun), mdat */
+    cr_assert_eq(box_walk(r.buf, r.len, 0), 11);
+    cr_expect_eq(box_u32(run_box(&r, "moof/mfhd").body + 4), 7);
+
+    struct box traf = run_traf(&r, 0);
+    struct box tfhd = traf_child(&traf, "tfhd"), tfdt = traf_child(&traf, "tfdt");
+    struct box trun = traf_child(&traf, "trun");
+    cr_expect_eq(box_u24(tfhd.body + 1), 0x020000, "default-base-is-moof");
+    cr_expect_eq(box_u32(tfhd.body + 4), VG_FMP4_VIDEO_TRACK);
+    cr_expect_eq(tfdt.body[0], 1);
+    cr_expect_eq(box_u64(tfdt.body + 4), 9000, "the first video frame's dts");
+    cr_expect_eq(trun.body[0], 1, "signed composition offsets");
+    cr_expect_eq(box_u24(trun.body + 1), 0x000F01);
+    cr_assert_eq(box_u32(trun.body + 4), 3, "sample_count");
+    cr_assert_eq(trun.body_len, 12 + 3 * 16);
+    static const uint32_t vflags[3] = {0x02000000, 0x01010000, 0x01010000};
+    for (size_t i = 0; i < 3; i++) {
+        const uint8_t *e = trun.body + 12 + 16 * i;
+        cr_expect_eq(box_u32(e), 3000, "duration of video sample %zu", i);
+        cr_expect_eq(box_u32(e + 4), 100 + 10 * i, "size of video sample %zu", i);
+        cr_expect_eq(box_u32(e + 8), vflags[i], "flags of video sample %zu", i);
+        cr_expect_eq((int32_t)box_u32(e + 12), i == 0 ? 0 : 6000, "cto of video sample %zu", i);
+    }
+
+    traf = run_traf(&r, 1);
+    tfhd = traf_child(&traf, "tfhd");
+    tfdt = traf_child(&traf, "tfdt");
+    trun = traf_child(&traf, "trun");
+    cr_expect_eq(box_u32(tfhd.body + 4), VG_FMP4_AUDIO_TRACK);
+    cr_expect_eq(box_u64(tfdt.body + 4), 480, "the first audio frame's dts");
+    cr_expect_eq(trun.body[0], 0);
+    cr_expect_eq(box_u24(trun.body + 1), 0x000701, "no composition offsets");
+    cr_assert_eq(box_u32(trun.body + 4), 3);
+    cr_assert_eq(trun.body_len, 12 + 3 * 12);
+    for (size_t i = 0; i < 3; i++) {
+        const uint8_t *e = trun.body + 12 + 12 * i;
+        cr_expect_eq(box_u32(e), 1024);
+        cr_expect_eq(box_u32(e + 4), 20 + i);
+        cr_expect_eq(box_u32(e + 8), 0x02000000);
+    }
+    cr_expect_not(
+        box_child_nth(run_box(&r, "moof").body, run_box(&r, "moof").body_len, "traf", 2, &traf));
+    free(r.buf);
+    frames_free(frames, n);
+}
+
+Test(fmp4, fragment_run_data_offsets_point_at_each_tracks_data)
+{
+    struct vg_frame *frames[6];
+    size_t n = mixed_list(frames);
+    struct run r = make_run(frames, n, 1);
+    struct box moof = run_box(&r, "moof"), mdat = run_box(&r, "mdat");
+    cr_expect_eq(mdat.body_len, 3 * 100 + 30 + 3 * 20 + 3, "every frame's bytes");
+
+    /* video frames are list entries 1, 3, 5; audio 0, 2, 4 */
+    for (unsigned t = 0; t < 2; t++) {
+        struct box traf = run_traf(&r, t), trun = traf_child(&traf, "trun");
+        size_t entry = t == 0 ? 16 : 12;
+        const uint8_t *at = moof.start + box_u32(trun.body + 8);
+        cr_expect_eq(at, t == 0 ? mdat.body : mdat.body + 330, "track %u data offset", t);
+        for (size_t i = 0; i < 3; i++) {
+            uint32_t size = box_u32(trun.body + 12 + entry * i + 4);
+            uint8_t index = (uint8_t)(2 * i + (t == 0 ? 1 : 0));
+            cr_expect_eq(at[0], index, "track %u sample %zu starts at its bytes", t, i);
+            cr_expect_eq(at[size - 1], index, "track %u sample %zu ends at its bytes", t, i);
+            at += size;
+        }
+        cr_expect_eq(at, t == 0 ? mdat.body + 330 : mdat.body + mdat.body_len);
+    }
+    free(r.buf);
+    frames_free(frames, n);
+}
+
+Test(fmp4, fragment_run_sizes_add_up)
+{
+    struct vg_frame *frames[6];
+    size_t n = mixed_list(frames);
+    struct run r = make_run(frames, n, 1);
+    struct box moof = run_box(&r, "moof"), mdat = run_box(&r, "mdat");
+    cr_expect_eq(moof.size + 8, r.header_len, "moof, then the mdat header");
+    /* moof 8 + mfhd 16 + traf 8 + tfhd 16 + tfdt 20 + trun 20 each, then entries */
+    cr_expect_eq(moof.size, 8 + 16 + 2 * (8 + 16 + 20 + 20) + 3 * 16 + 3 * 12);
+    cr_expect_eq(mdat.size, 8 + r.len - r.header_len);
+    cr_expect_eq(moof.size + mdat.size, r.len);
+    free(r.buf);
+    frames_free(frames, n);
+
+    /* the bound holds for long lists */
+    struct vg_frame *many[300];
+    for (size_t i = 0; i < 300; i++)
+        many[i] = frame_fields(i % 3 ? VG_TRACK_VIDEO : VG_TRACK_AUDIO, i == 1, 3000 * (int64_t)i,
+                               0, 3000, 1);
+    r = make_run(many, 300, 1);
+    cr_expect_eq(box_walk(r.buf, r.len, 0), 11);
+    free(r.buf);
+    frames_free(many, 300);
+}
+
+Test(fmp4, fragment_run_of_video_only_has_one_traf)
+{
+    struct vg_frame *frames[3];
+    for (size_t i = 0; i < 3; i++)
+        frames[i] = frame_fields(VG_TRACK_VIDEO, i == 0, 3000 * (int64_t)i, 0, 3000, 50);
+    struct run r = make_run(frames, 3, 1);
+    cr_expect_eq(r.header_len, 8 + 16 + 8 + 16 + 20 + 20 + 3 * 16 + 8);
+    cr_expect_eq(box_walk(r.buf, r.len, 0), 7);
+    struct box traf = run_traf(&r, 0);
+    cr_expect_eq(box_u32(traf_child(&traf, "tfhd").body + 4), VG_FMP4_VIDEO_TRACK);
+    cr_expect_eq(box_u32(traf_child(&traf, "trun").body + 4), 3);
+    cr_expect_eq(run_box(&r, "moof").start + box_u32(traf_child(&traf, "trun").body + 8),
+                 run_box(&r, "mdat").body);
+    free(r.buf);
+    frames_free(frames, 3);
+}
+
+Test(fmp4, fragment_run_of_audio_only_has_one_traf)
+{
+    struct vg_frame *frames[4];
+    for (size_t i = 0; i < 4; i++)
+        frames[i] = frame_fields(VG_TRACK_AUDIO, true, 1024 * (int64_t)i, 0, 1024, 9);
+    struct run r = make_run(frames, 4, 1);
+    cr_expect_eq(r.header_len, 8 + 16 + 8 + 16 + 20 + 20 + 4 * 12 + 8);
+    cr_expect_eq(box_walk(r.buf, r.len, 0), 7);
+    struct box traf = run_traf(&r, 0);
+    cr_expect_eq(box_u32(traf_child(&traf, "tfhd").body + 4), VG_FMP4_AUDIO_TRACK);
+    cr_expect_eq(box_u64(traf_child(&traf, "tfdt").body + 4), 0);
+    cr_expect_eq(box_u32(traf_child(&traf, "trun").body + 4), 4);
+    free(r.buf);
+    frames_free(frames, 4);
+}
+
+Test(fmp4, fragment_run_of_one_frame_is_the_fragment_header)
+{
+    for (int t = 0; t < 2; t++) {
+        struct vg_frame *f = frame_fields(t ? VG_TRACK_AUDIO : VG_TRACK_VIDEO, t == 1, 90000,
+                                          t ? 0 : -3000, 3000, 1234);
+        uint8_t one[VG_FMP4_FRAGMENT_HEADER_MAX], run[VG_FMP4_RUN_HEADER_MAX(1)];
+        size_t n = vg_fmp4_fragment_header(9, f, one);
+        cr_assert_gt(n, 0);
+        cr_assert_eq(vg_fmp4_fragment_run(9, &f, 1, NULL, run, sizeof(run)), n);
+        cr_expect_eq(memcmp(one, run, n), 0);
+        vg_frame_unref(&f);
+    }
+}
+
+Test(fmp4, fragment_run_refuses_a_buffer_too_small_and_an_empty_list)
+{
+    struct vg_frame *frames[6];
+    size_t n = mixed_list(frames);
+    uint8_t out[VG_FMP4_RUN_HEADER_MAX(6)];
+    size_t need = vg_fmp4_fragment_run(1, frames, n, NULL, out, sizeof(out));
+    cr_assert_gt(need, 0);
+    cr_expect_eq(vg_fmp4_fragment_run(1, frames, n, NULL, out, need), need, "exactly enough");
+    cr_expect_eq(vg_fmp4_fragment_run(1, frames, n, NULL, out, need - 1), 0, "one byte short");
+    cr_expect_eq(vg_fmp4_fragment_run(1, frames, n, NULL, out, 8), 0);
+    cr_expect_eq(vg_fmp4_fragment_run(1, frames, n, NULL, out, 0), 0);
+    cr_expect_eq(vg_fmp4_fragment_run(1, frames, 0, NULL, out, sizeof(out)), 0, "no frames");
+    frames_free(frames, n);
+}
+
+static size_t run_for(struct vg_frame **frames, size_t count)
+{
+    static uint8_t out[VG_FMP4_RUN_HEADER_MAX(8)];
+    cr_assert_leq(count, 8);
+    return vg_fmp4_fragment_run(1, frames, count, NULL, out, sizeof(out));
+}
+
+Test(fmp4, fragment_run_refuses_what_mp4_cannot_describe)
+{
+    struct vg_frame *frames[6];
+    size_t n = mixed_list(frames);
+    struct vg_frame *v = frames[3];
+    cr_assert_gt(run_for(frames, n), 0);
+
+    v->dts = -1;
+    cr_expect_eq(run_for(frames, n), 0, "negative dts");
+    v->dts = 12000;
+    v->pts = -1;
+    cr_expect_eq(run_for(frames, n), 0, "negative pts");
+    v->pts = v->dts + (int64_t)INT32_MAX + 1;
+    cr_expect_eq(run_for(frames, n), 0, "cto beyond int32");
+    v->pts = v->dts;
+    v->track = (enum vg_track)7;
+    cr_expect_eq(run_for(frames, n), 0, "unknown track");
+    v->track = VG_TRACK_VIDEO;
+    v->len = (size_t)UINT32_MAX - 7;
+    cr_expect_eq(run_for(frames, n), 0, "one frame beyond 32 bits of mdat");
+    v->len = (size_t)UINT32_MAX / 2;
+    frames[1]->len = (size_t)UINT32_MAX / 2;
+    cr_expect_eq(run_for(frames, n), 0, "all frames beyond 32 bits of mdat");
+    frames[1]->len = 100;
+    cr_expect_eq(run_for(frames, n), 0, "audio data beyond a signed 32-bit offset");
+    cr_expect_gt(run_for(&frames[3], 1), 0, "the same video frame alone is fine");
+    frames_free(frames, n);
+}
+
 /* ---- MIME ---- */
 
 static void expect_mime(const struct vg_stream_params *p, const char *want)
@@ -744,165 +1034,6 @@ Test(fmp4, mime_truncates_to_the_buffer)
 }
 
 /* ---- read back by ffprobe and ffmpeg ---- */
-
-static uint8_t *read_all(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "%s", path);
-    cr_assert_eq(fseek(f, 0, SEEK_END), 0);
-    long n = ftell(f);
-    cr_assert_gt(n, 0);
-    rewind(f);
-    uint8_t *buf = malloc((size_t)n);
-    cr_assert_not_null(buf);
-    cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
-
-/* Annex B → access units of length-prefixed NAL units without parameter sets
- * or AUDs, plus the first SPS and PPS: the least a source would do. */
-struct access_unit {
-    size_t off, len;
-    bool key;
-};
-
-struct h264_stream {
-    uint8_t *data; /* access units, back to back */
-    size_t len;
-    struct access_unit au[128];
-    size_t count;
-    const uint8_t *sps, *pps;
-    size_t sps_len, pps_len;
-};
-
-static size_t next_start_code(const uint8_t *d, size_t len, size_t from)
-{
-    for (size_t i = from; i + 3 <= len; i++)
-        if (d[i] == 0 && d[i + 1] == 0 && d[i + 2] == 1)
-            return i;
-    return len;
-}
-
-static void h264_split(const uint8_t *d, size_t len, struct h264_stream *s)
-{
-    memset(s, 0, sizeof(*s));
-    s->data = malloc(len * 2 + 64);
-    cr_assert_not_null(s->data);
-    bool open = false, has_vcl = false;
-    size_t at = next_start_code(d, len, 0);
-    while (at < len) {
-        size_t start = at + 3;
-        size_t end = next_start_code(d, len, start);
-        at = end;
-        while (end > start && d[end - 1] == 0) /* the next 4-byte start code */
-            end--;
-        if (end == start)
-            continue;
-        const uint8_t *nal = d + start;
-        size_t n = end - start;
-        unsigned type = nal[0] & 0x1f;
-        bool vcl = type == 1 || type == 5;
-        bool first_slice = vcl && n > 1 && (nal[1] & 0x80); /* first_mb_in_slice == 0 */
-        if (open && has_vcl && (first_slice || type == 6 || type == 7 || type == 8 || type == 9)) {
-            s->au[s->count].len = s->len - s->au[s->count].off;
-            s->count++;
-            open = false;
-        }
-        if (!open) {
-            cr_assert_lt(s->count, 128);
-            s->au[s->count] = (struct access_unit){.off = s->len};
-            open = true;
-            has_vcl = false;
-        }
-        if (type == 7 && !s->sps) {
-            s->sps = nal;
-            s->sps_len = n;
-        }
-        if (type == 8 && !s->pps) {
-            s->pps = nal;
-            s->pps_len = n;
-        }
-        if (type == 7 || type == 8 || type == 9)
-            continue;
-        has_vcl |= vcl;
-        if (type == 5)
-            s->au[s->count].key = true;
-        uint8_t *o = s->data + s->len;
-        o[0] = (uint8_t)(n >> 24);
-        o[1] = (uint8_t)(n >> 16);
-        o[2] = (uint8_t)(n >> 8);
-        o[3] = (uint8_t)n;
-        memcpy(o + 4, nal, n);
-        s->len += 4 + n;
-    }
-    if (open && has_vcl) {
-        s->au[s->count].len = s->len - s->au[s->count].off;
-        s->count++;
-    }
-    cr_assert_not_null(s->sps);
-    cr_assert_not_null(s->pps);
-}
-
-static size_t make_avcc(const struct h264_stream *s, uint8_t *out, size_t cap)
-{
-    size_t n = 11 + s->sps_len + s->pps_len;
-    cr_assert_leq(n, cap);
-    uint8_t *o = out;
-    *o++ = 1;
-    *o++ = s->sps[1]; /* profile_idc */
-    *o++ = s->sps[2]; /* constraint flags */
-    *o++ = s->sps[3]; /* level_idc */
-    *o++ = 0xFF;      /* 4-byte lengths */
-    *o++ = 0xE1;      /* one SPS */
-    *o++ = (uint8_t)(s->sps_len >> 8);
-    *o++ = (uint8_t)s->sps_len;
-    memcpy(o, s->sps, s->sps_len);
-    o += s->sps_len;
-    *o++ = 1;
-    *o++ = (uint8_t)(s->pps_len >> 8);
-    *o++ = (uint8_t)s->pps_len;
-    memcpy(o, s->pps, s->pps_len);
-    return n;
-}
-
-/* Raw AAC frames from ADTS, and the AudioSpecificConfig its header implies. */
-struct aac_stream {
-    const uint8_t *frame[128];
-    size_t frame_len[128];
-    size_t count;
-    uint8_t asc[2];
-    unsigned rate, channels;
-};
-
-static void adts_split(const uint8_t *d, size_t len, struct aac_stream *s)
-{
-    static const unsigned rates[] = {96000, 88200, 64000, 48000, 44100, 32000, 24000,
-                                     22050, 16000, 12000, 11025, 8000,  7350};
-    memset(s, 0, sizeof(*s));
-    size_t at = 0;
-    while (at + 7 <= len) {
-        const uint8_t *h = d + at;
-        cr_assert(h[0] == 0xFF && (h[1] & 0xF6) == 0xF0, "ADTS sync at %zu", at);
-        size_t hdr = (h[1] & 1) ? 7 : 9;
-        size_t flen = (size_t)(h[3] & 3) << 11 | (size_t)h[4] << 3 | h[5] >> 5;
-        cr_assert(flen > hdr && at + flen <= len);
-        unsigned aot = (h[2] >> 6) + 1, sfi = (h[2] >> 2) & 0xf;
-        unsigned ch = (h[2] & 1u) << 2 | h[3] >> 6;
-        if (s->count == 0) {
-            s->asc[0] = (uint8_t)(aot << 3 | sfi >> 1);
-            s->asc[1] = (uint8_t)((sfi & 1) << 7 | ch << 3);
-            s->rate = rates[sfi];
-            s->channels = ch;
-        }
-        cr_assert_lt(s->count, 128);
-        s->frame[s->count] = h + hdr;
-        s->frame_len[s->count] = flen - hdr;
-        s->count++;
-        at += flen;
-    }
-}
 
 static void write_fragment(FILE *out, uint32_t seq, enum vg_track track, bool key, int64_t ts,
                            int64_t cto, uint32_t duration, const uint8_t *data, size_t len)
@@ -1222,5 +1353,112 @@ Test(fmp4, aac_only_stream_reads_back_through_ffprobe)
     expect_decodes_cleanly(t.path);
 
     tmpfile_remove(&t);
+    free(araw);
+}
+
+static struct vg_frame *frame_with(enum vg_track track, bool key, int64_t dts, uint32_t duration,
+                                   const uint8_t *data, size_t len)
+{
+    struct vg_frame *f = vg_frame_new(len);
+    cr_assert_not_null(f);
+    f->track = track;
+    f->key = key;
+    f->dts = f->pts = dts;
+    f->duration = duration;
+    memcpy(f->data, data, len);
+    return f;
+}
+
+/* One-second fragments of vg_fmp4_fragment_run(), frames interleaved by time
+ * in each list as a recorder collects them. */
+static void write_run_file(const char *path, const struct h264_stream *v,
+                           const struct aac_stream *a)
+{
+    struct vg_stream_params p = {0};
+    uint8_t avc[512];
+    p.video.codec = VG_CODEC_H264;
+    p.video.timescale = VG_VIDEO_TIMESCALE;
+    p.video.width = 320;
+    p.video.height = 240;
+    p.video.config = avc;
+    p.video.config_len = make_avcc(v, avc, sizeof(avc));
+    p.audio.codec = VG_CODEC_AAC;
+    p.audio.timescale = a->rate;
+    p.audio.sample_rate = a->rate;
+    p.audio.channels = a->channels;
+    p.audio.config = (uint8_t *)a->asc;
+    p.audio.config_len = sizeof(a->asc);
+    size_t len;
+    uint8_t *init = init_ok(&p, &len);
+    FILE *out = fopen(path, "wb");
+    cr_assert_not_null(out, "%s", path);
+    cr_assert_eq(fwrite(init, 1, len, out), len);
+    free(init);
+
+    static struct vg_frame *list[256];
+    static uint8_t hdr[VG_FMP4_RUN_HEADER_MAX(256)];
+    size_t vi = 0, ai = 0;
+    for (uint32_t seq = 1; vi < v->count || ai < a->count; seq++) {
+        size_t n = 0;
+        uint64_t end_s = seq; /* this fragment ends at seq seconds */
+        while ((vi < v->count && vi < end_s * 25) ||
+               (ai < a->count && (uint64_t)ai * 1024 < end_s * a->rate)) {
+            bool video_next = ai >= a->count || (vi < v->count && vi < end_s * 25 &&
+                                                 (uint64_t)vi * a->rate < (uint64_t)ai * 1024 * 25);
+            struct vg_frame *f;
+            if (video_next) {
+                const struct access_unit *u = &v->au[vi];
+                f = frame_with(VG_TRACK_VIDEO, u->key, (int64_t)vi * 3600, 3600, v->data + u->off,
+                               u->len);
+                vi++;
+            } else {
+                f = frame_with(VG_TRACK_AUDIO, true, (int64_t)ai * 1024, 1024, a->frame[ai],
+                               a->frame_len[ai]);
+                ai++;
+            }
+            cr_assert_lt(n, 256);
+            list[n++] = f;
+        }
+        size_t h = vg_fmp4_fragment_run(seq, list, n, NULL, hdr, sizeof(hdr));
+        cr_assert_gt(h, 0);
+        cr_assert_eq(fwrite(hdr, 1, h, out), h);
+        for (int pass = 0; pass < 2; pass++)
+            for (size_t i = 0; i < n; i++)
+                if (list[i]->track == (pass == 0 ? VG_TRACK_VIDEO : VG_TRACK_AUDIO))
+                    cr_assert_eq(fwrite(list[i]->data, 1, list[i]->len, out), list[i]->len);
+        frames_free(list, n);
+    }
+    cr_assert_eq(fclose(out), 0);
+}
+
+Test(fmp4, run_fragments_read_back_through_ffprobe)
+{
+    if (!have_tool("ffprobe") || !have_tool("ffmpeg"))
+        cr_skip_test("ffprobe/ffmpeg not installed");
+    size_t vlen, alen;
+    uint8_t *vraw = read_all(DATA "baseline_320x240.h264", &vlen);
+    uint8_t *araw = read_all(DATA "sine_48k_mono.aac", &alen);
+    static struct h264_stream v;
+    static struct aac_stream a;
+    h264_split(vraw, vlen, &v);
+    adts_split(araw, alen, &a);
+
+    struct tmpfile t;
+    tmpfile_make(&t, "runs.mp4");
+    write_run_file(t.path, &v, &a);
+    struct probe pr;
+    probe(t.path, &pr);
+    cr_assert_eq(pr.streams, 2);
+    expect_video_stream(&pr.s[0], &v, v.count, 0);
+    const struct probe_stream *s = &pr.s[1];
+    cr_expect_str_eq(s->codec_name, "aac");
+    cr_assert_eq(s->packets, a.count);
+    for (size_t i = 0; i < s->packets; i++)
+        cr_expect_eq(s->dts[i], (long long)i * 1024, "audio dts of packet %zu", i);
+    expect_decodes_cleanly(t.path);
+
+    tmpfile_remove(&t);
+    free(v.data);
+    free(vraw);
     free(araw);
 }
