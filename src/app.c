@@ -37,6 +37,7 @@
 
 #define LOCKOUT_KEYS_MAX 10000
 #define HOUSEKEEPING_S 600
+#define DEMO_RECORDED 4     /* demo cameras 1..4 record */
 #define THUMBS_CACHED 256 /* recording thumbnails kept: about 5 MB at 320 px */
 #define WORKER_THREADS 2
 #define WORKER_QUEUE_MAX 64
@@ -144,7 +145,12 @@ static int camera_from_config(const struct vg_config_camera *cc, struct vg_camer
 static int camera_demo(unsigned n, struct vg_camera *c)
 {
     char buf[64];
-    *c = (struct vg_camera){.enabled = true, .source = VG_CAMERA_DEMO};
+    /* The first few record their sub stream, so the playback page has
+     * something to show without filling the disk. */
+    *c = (struct vg_camera){.enabled = true,
+                            .record = n <= DEMO_RECORDED,
+                            .record_sub = true,
+                            .source = VG_CAMERA_DEMO};
     snprintf(c->id, sizeof(c->id), "demo-%u", n);
     snprintf(buf, sizeof(buf), "Demo %u", n);
     c->name = strdup(buf);

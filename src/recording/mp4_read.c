@@ -646,12 +646,10 @@ static int parse_run_header(const struct traf *tf, struct span body, struct run 
         return -EINVAL;
     if (run.flags & TRUN_DATA_OFFSET) {
         /* relative to the traf's base even for a later run (8.8.8.1) */
-        int32_t off = as_int32(take32(&c));
-        if (off < 0 && tf->base < (uint64_t) - (int64_t)off)
+        int64_t off = as_int32(take32(&c));
+        if (off < 0 ? tf->base < (uint64_t)(-off) : tf->base > UINT64_MAX - (uint64_t)off)
             return -EINVAL;
-        if (off >= 0 && tf->base > UINT64_MAX - (uint64_t)off)
-            return -EINVAL;
-        run.start = tf->base + (uint64_t)(int64_t)off; /* modulo 2^64: in range, checked */
+        run.start = tf->base + (uint64_t)off; /* modulo 2^64: in range as checked */
     }
     if (run.flags & TRUN_FIRST_FLAGS)
         run.first_flags = take32(&c);

@@ -16,7 +16,7 @@
 /* Bounds on what is accepted. */
 #define VG_MP4_MOOV_MAX (1u << 20)      /* bytes */
 #define VG_MP4_MOOF_MAX (4u << 20)      /* bytes */
-#define VG_MP4_SAMPLES_MAX (1u << 22)   /* per track and file */
+#define VG_MP4_SAMPLES_MAX (1u << 20)   /* per track and file: an hour at 290 per second */
 #define VG_MP4_STSD_MAX 65536           /* bytes of a stsd box kept */
 
 struct vg_mp4_sample {

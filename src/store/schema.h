@@ -145,6 +145,7 @@ static const char *const migrations[] = {
     "  CHECK (end_ms >= start_ms)"
     ");"
     "CREATE INDEX segments_by_camera_time ON segments(camera_id, start_ms);"
+    "CREATE INDEX segments_by_camera_day ON segments(camera_id, day);"
     "CREATE INDEX segments_by_start ON segments(start_ms);"
     "CREATE INDEX segments_open ON segments(open) WHERE open = 1;",
 };

@@ -1,13 +1,26 @@
 /* Names and numbers the HTTP layer takes from requests outside the JSON
- * bodies: LL-HLS resource names and numbers, and WebSocket client keys. The
- * input is NUL-terminated and tried against each parser; an accepted name must
- * describe itself consistently. */
+ * bodies: LL-HLS resource names and numbers, WebSocket client keys, the
+ * recordings API's moments and Range headers. The input is NUL-terminated and
+ * tried against each parser; an accepted value must keep its contract. */
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "http/rec_params.h"
 #include "http/websocket.h"
 #include "outputs/hls.h"
+
+/* A range, when there is one, lies inside the resource, in order. */
+static void check_range(const char *s, uint64_t size)
+{
+    uint64_t first = 0, last = 0;
+    int r = vg_parse_range(s, size, &first, &last);
+    if (r != 0 && r != -EINVAL && r != -ERANGE)
+        abort();
+    if (r == 0 && (first > last || last >= size))
+        abort();
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -37,6 +50,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t n = vg_ws_frame_header(VG_WS_BINARY, len, hdr);
     if (n != 2 && n != 4 && n != 10)
         abort();
+
+    int64_t ms = -1;
+    int r = vg_parse_time_ms(s, &ms);
+    if (r != 0 && r != -EINVAL)
+        abort();
+    if (r == 0 && (ms < 0 || ms > VG_TIME_MS_MAX))
+        abort();
+    /* The resource size comes from the input's first bytes, whole and cut
+     * small, so that both huge resources and the clamping at small ones are
+     * reached. */
+    check_range(s, len);
+    check_range(s, len % 4096);
+    check_range(s, 0);
     free(s);
     return 0;
 }

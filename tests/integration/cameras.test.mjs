@@ -7,7 +7,7 @@ import {
 } from '../lib/helpers.mjs';
 
 const CAMERA_FIELDS = ['created_at', 'enabled', 'id', 'main_url', 'name', 'nvr_id', 'password', 'readonly',
-  'record', 'source', 'status', 'sub_status', 'sub_url', 'transport', 'type', 'updated_at', 'username', 'zone'].sort();
+  'record', 'record_stream', 'recording', 'retention_days', 'source', 'status', 'sub_status', 'sub_url', 'transport', 'type', 'updated_at', 'username', 'zone'].sort();
 
 function assertCameraShape(c) {
   assert.deepEqual(Object.keys(c).sort(), CAMERA_FIELDS, `camera fields: ${JSON.stringify(c)}`);
