@@ -37,7 +37,6 @@
 
 #define LOCKOUT_KEYS_MAX 10000
 #define HOUSEKEEPING_S 600
-#define DEMO_RECORDED 4     /* demo cameras 1..4 record */
 #define THUMBS_CACHED 256 /* recording thumbnails kept: about 5 MB at 320 px */
 #define WORKER_THREADS 2
 #define WORKER_QUEUE_MAX 64
@@ -142,13 +141,13 @@ static int camera_from_config(const struct vg_config_camera *cc, struct vg_camer
     return 0;
 }
 
-static int camera_demo(unsigned n, struct vg_camera *c)
+static int camera_demo(unsigned n, unsigned recorded, struct vg_camera *c)
 {
     char buf[64];
-    /* The first few record their sub stream, so the playback page has
-     * something to show without filling the disk. */
+    /* --demo-record: the first few record their sub stream, so the playback
+     * page has something to show without filling the disk. */
     *c = (struct vg_camera){.enabled = true,
-                            .record = n <= DEMO_RECORDED,
+                            .record = n <= recorded,
                             .record_sub = true,
                             .source = VG_CAMERA_DEMO};
     snprintf(c->id, sizeof(c->id), "demo-%u", n);
@@ -181,7 +180,7 @@ static int sync_declared_cameras(struct vg_app *app)
         unsigned n = pass == 0 ? cfg->cameras_count : app->demo_cameras;
         for (unsigned i = 0; i < n && r == 0; i++) {
             r = pass == 0 ? camera_from_config(&cfg->cameras[i], &cams[i])
-                          : camera_demo(i + 1, &cams[i]);
+                          : camera_demo(i + 1, app->demo_recorded, &cams[i]);
             if (r == 0)
                 r = vg_cameras_upsert(app->db, &app->box, &cams[i]);
             keep[i] = cams[i].id;
@@ -389,9 +388,11 @@ static int start_timers(struct vg_app *app)
     return 0;
 }
 
-int vg_app_init(struct vg_app *app, struct vg_config *cfg, unsigned demo_cameras)
+int vg_app_init(struct vg_app *app, struct vg_config *cfg, unsigned demo_cameras,
+                unsigned demo_recorded)
 {
-    *app = (struct vg_app){.cfg = cfg, .demo_cameras = demo_cameras};
+    *app = (struct vg_app){
+        .cfg = cfg, .demo_cameras = demo_cameras, .demo_recorded = demo_recorded};
     char path[4096];
     int r = vg_secret_init();
     if (r < 0) {

@@ -47,6 +47,7 @@ struct vg_app {
     struct vg_retention *retention; /* deletes the oldest recordings past the limits */
     struct vg_thumbs *thumbs;       /* recorded keyframes as JPEG, cached */
     unsigned demo_cameras;
+    unsigned demo_recorded; /* demo cameras 1..demo_recorded record their sub stream */
 
     struct event *sig_int, *sig_term, *watchdog, *housekeeping;
     unsigned long watchdog_usec;
@@ -55,7 +56,8 @@ struct vg_app {
 /* Opens the store, prepares the first admin, syncs config and demo cameras and
  * starts HTTP. Takes ownership of cfg. On failure the app is left for
  * vg_app_done() to clean up. Returns 0 or a negative errno (already logged). */
-int vg_app_init(struct vg_app *app, struct vg_config *cfg, unsigned demo_cameras);
+int vg_app_init(struct vg_app *app, struct vg_config *cfg, unsigned demo_cameras,
+                unsigned demo_recorded);
 
 /* Cameras changed (API, NVR sync): the recorder follows their record flags. */
 void vg_app_cameras_changed(struct vg_app *app);

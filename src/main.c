@@ -27,6 +27,7 @@ static void usage(FILE *out)
           "  --listen HOST:PORT HTTP address (default 127.0.0.1:8080)\n"
           "  --state-dir DIR    database and secrets (default ./vigil-data)\n"
           "  --demo N           add N demo cameras demo-1 ... demo-N (at most 64)\n"
+          "  --demo-record N    demo cameras 1 ... N record their sub stream\n"
           "  --version          print the version\n"
           "  --help             print this help\n"
           "\n"
@@ -87,12 +88,13 @@ int main(int argc, char **argv)
         {"listen", required_argument, NULL, 'l'},
         {"state-dir", required_argument, NULL, 's'},
         {"demo", required_argument, NULL, 'd'},
+        {"demo-record", required_argument, NULL, 'r'},
         {"version", no_argument, NULL, 'V'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *config_path = NULL, *listen = NULL, *state_dir = NULL;
-    long demo = 0;
+    long demo = 0, demo_record = 0;
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         char *end;
@@ -111,6 +113,14 @@ int main(int argc, char **argv)
             demo = strtol(optarg, &end, 10);
             if (errno || *end || demo < 0 || demo > DEMO_MAX) {
                 fprintf(stderr, "vigil: --demo takes a number from 0 to %d\n", DEMO_MAX);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'r':
+            errno = 0;
+            demo_record = strtol(optarg, &end, 10);
+            if (errno || *end || demo_record < 0 || demo_record > DEMO_MAX) {
+                fprintf(stderr, "vigil: --demo-record takes a number from 0 to %d\n", DEMO_MAX);
                 return EXIT_USAGE;
             }
             break;
@@ -154,7 +164,7 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     vg_info("app", "vigil %s starting (state in %s)", VG_VERSION, cfg->state_dir);
     struct vg_app app;
-    int r = vg_app_init(&app, cfg, (unsigned)demo);
+    int r = vg_app_init(&app, cfg, (unsigned)demo, (unsigned)demo_record);
     if (r == 0)
         r = vg_app_run(&app);
     vg_app_done(&app);

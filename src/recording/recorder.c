@@ -785,7 +785,9 @@ static int remove_file(struct vg_recorder *r, const char *rel_path)
 
 int vg_recorder_delete_segment(struct vg_recorder *r, const struct vg_segment *s)
 {
-    if (s->open || vg_recorder_segment_live(r, s->id))
+    /* An open row that is not live is being closed: its close job runs before
+     * the removal queued here, and finds its row gone. */
+    if (vg_recorder_segment_live(r, s->id))
         return -EBUSY;
     int e = vg_segments_delete(r->db, s->id);
     if (e == 0 && remove_file(r, s->path) < 0)

@@ -119,7 +119,9 @@ int vg_segment_file_remove(const char *root, const char *path)
         return -errno;
     char dir[PATH_MAX];
     size_t rootlen = strlen(root), n = strlen(path);
-    if (n >= sizeof(dir) || strncmp(path, root, rootlen) != 0)
+    /* Below root: "/rec" is not above "/rec2/cam/day/f.mp4". */
+    if (n >= sizeof(dir) || strncmp(path, root, rootlen) != 0 ||
+        (rootlen && root[rootlen - 1] != '/' && path[rootlen] != '/'))
         return 0;
     memcpy(dir, path, n + 1);
     for (int up = 0; up < 2; up++) {
