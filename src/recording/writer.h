@@ -10,7 +10,7 @@
 
 /* Makes the directories above path (mode 0750) and creates the file (0640,
  * never replacing one), writing init. Returns 0 and the descriptor in
- * *ret_fd, or a negative errno (nothing left behind). */
+ * *ret_fd, or a negative errno (no file left behind; directories made stay). */
 int vg_segment_file_create(const char *path, const uint8_t *init, size_t init_len, int *ret_fd);
 
 /* Appends the iov buffers (total bytes). On failure the file is cut back to

@@ -172,7 +172,7 @@ int vg_segments_range(struct vg_db *db, const char *camera_id, int64_t from_ms, 
     sqlite3_stmt *st = NULL;
     int r = vg_store_prepare(db,
                              "SELECT " SEGMENT_COLUMNS " FROM segments WHERE camera_id = ?1 AND "
-                             "start_ms > ?2 - ?5 AND start_ms < ?3 AND end_ms > ?2 "
+                             "start_ms > ?2 - ?5 AND start_ms < ?3 AND (end_ms > ?2 OR open) "
                              "ORDER BY start_ms LIMIT ?4",
                              &st);
     r = r ? r : vg_store_bind_text(st, 1, camera_id);

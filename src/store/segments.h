@@ -52,7 +52,8 @@ int vg_segments_get(struct vg_db *db, int64_t id, struct vg_segment *ret);
 int vg_segments_delete(struct vg_db *db, int64_t id);
 
 /* Segments of camera overlapping [from_ms, to_ms), oldest first, at most
- * limit. Caller frees *ret. */
+ * limit; an open row (its end not known yet) counts as reaching to_ms. Caller
+ * frees *ret. */
 int vg_segments_range(struct vg_db *db, const char *camera_id, int64_t from_ms, int64_t to_ms,
                       size_t limit, struct vg_segment **ret, size_t *ret_count);
 /* The newest segment of camera starting at or before at_ms (-ENOENT). */

@@ -367,13 +367,12 @@ Test(segments, range_stops_at_the_limit)
     cr_expect_eq(r.n, 0);
 }
 
-Test(segments, range_of_an_empty_window_or_another_camera_is_empty)
+Test(segments, range_of_another_camera_is_empty)
 {
     add("gate", T0, T0 + 1000);
-    cr_expect_eq(range_ids("gate", T0 + 500, T0 + 500, 100).n, 0);
-    cr_expect_eq(range_ids("gate", T0 + 900, T0 + 100, 100).n, 0);
     cr_expect_eq(range_ids("door", T0, T0 + 1000, 100).n, 0);
     cr_expect_eq(range_ids("", T0, T0 + 1000, 100).n, 0);
+    cr_expect_eq(range_ids("gat", T0, T0 + 1000, 100).n, 0);
 }
 
 Test(segments, range_finds_the_longest_segment_started_long_before)
