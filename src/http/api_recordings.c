@@ -66,7 +66,9 @@ static bool camera_param(struct vg_req *req, char out[VG_SLUG_MAX], char **ret_n
             *ret_name = strdup(c.name ? c.name : c.id);
         vg_camera_done(&c);
     } else {
-        visible = r == -ENOENT && vg_authz_is_admin(&req->user);
+        struct vg_segment any;
+        visible = r == -ENOENT && vg_authz_is_admin(&req->user) &&
+                  vg_segments_at_or_before(req->app->db, buf, INT64_MAX, &any) == 0;
         if (visible && ret_name)
             *ret_name = strdup(buf);
     }

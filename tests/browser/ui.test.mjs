@@ -121,7 +121,7 @@ uiTest('admin signs in and the header shows user, role and the admin nav', admin
     await page.locator('#current-user').waitFor();
     assert.equal(await page.locator('#current-user').textContent(), 'admin');
     assert.equal(await page.locator('#current-role').textContent(), 'admin');
-    for (const item of ['Home', 'Cameras', 'Users', 'Tokens', 'Audit', 'Account']) {
+    for (const item of ['Home', 'Recordings', 'Cameras', 'Storage', 'Users', 'Tokens', 'Audit', 'Account']) {
         assert.equal(await nav(page).getByRole('link', { name: item, exact: true }).count(), 1, `nav has ${item}`);
     }
     await page.getByRole('button', { name: 'Log out' }).waitFor();
@@ -342,7 +342,7 @@ uiTest('a viewer sees no admin pages and only the cameras allowed', viewerPage, 
     await page.locator('#current-role').waitFor();
     assert.equal(await page.locator('#current-role').textContent(), 'viewer');
     const links = await nav(page).getByRole('link').allTextContents();
-    assert.deepEqual(links, ['Home', 'Cameras', 'Tokens', 'Account']);
+    assert.deepEqual(links, ['Home', 'Recordings', 'Cameras', 'Storage', 'Tokens', 'Account']);
 
     const cards = page.locator('#camera-cards');
     await cards.waitFor();

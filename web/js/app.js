@@ -11,7 +11,9 @@ const later = (load, name = 'render') => async (root, ctx) => (await load())[nam
 // navAdmin: in the nav of admins only; public: open without signing in.
 const ROUTES = {
     home: { title: 'Live', render: homePage.render, nav: 'Home' },
+    playback: { title: 'Recordings', render: later(() => import('./pages/playback.js')), nav: 'Recordings' },
     cameras: { title: 'Cameras', render: later(() => import('./pages/cameras.js')), nav: 'Cameras' },
+    storage: { title: 'Storage', render: later(() => import('./pages/storage.js')), nav: 'Storage' },
     // A camera node may publish with a token, without signing in.
     publish: { title: 'Publish camera', render: later(() => import('./pages/publish.js')), nav: 'Publish', navAdmin: true, public: true },
     users: { title: 'Users', render: later(() => import('./pages/users.js')), nav: 'Users', admin: true },

@@ -3,6 +3,7 @@ import * as api from '../api.js';
 import {
     h, field, checkbox, select, table, badge, notice, messageArea, confirmDialog, busy, errorText,
 } from '../dom.js';
+import { recordingBadge, playbackLink } from '../recording.js';
 
 export async function render(root, ctx) {
     const camerasSection = h('section', { class: 'section', 'aria-labelledby': 'cameras-title' });
@@ -78,15 +79,17 @@ function cameraList(section, ctx) {
     }
 
     function actions(cam) {
-        if (!ctx.isAdmin) return '';
+        const playback = playbackLink(cam);
+        if (!ctx.isAdmin) return h('div', { class: 'row-actions' }, playback);
         if (cam.readonly) {
-            return h('span', { class: 'muted', title: 'Declared in the config file or by --demo' }, 'read-only');
+            return h('div', { class: 'row-actions' }, playback,
+                h('span', { class: 'muted', title: 'Declared in the config file or by --demo' }, 'read-only'));
         }
         const edit = h('button', { type: 'button', class: 'btn btn-small', 'aria-label': `Edit ${cam.id}` }, 'Edit');
         const delBtn = h('button', { type: 'button', class: 'btn btn-small btn-danger', 'aria-label': `Delete ${cam.id}` }, 'Delete');
         edit.addEventListener('click', () => openForm(cam));
         delBtn.addEventListener('click', () => remove(cam));
-        return h('div', { class: 'row-actions' }, edit, delBtn);
+        return h('div', { class: 'row-actions' }, playback, edit, delBtn);
     }
 
     function cameraTable(cams) {
@@ -100,10 +103,10 @@ function cameraList(section, ctx) {
             ['Main URL', (c) => (c.type === 'webrtc' ? '—' : h('code', { class: 'url' }, c.main_url || ''))],
             ['Sub URL', (c) => (c.sub_url ? h('code', { class: 'url' }, c.sub_url) : '—')],
             ['Enabled', (c) => (c.enabled ? badge('yes', 'ok') : badge('no', 'muted'))],
-            ['Record', (c) => (c.record ? badge('yes', 'rec') : badge('no', 'muted'))],
+            ['Recording', (c) => recordingBadge(c.recording, c.record)],
             ['Source', (c) => h('span', null, c.source || '', c.nvr_id ? ` (${c.nvr_id})` : '')],
+            ['Actions', actions],
         ];
-        if (ctx.isAdmin) cols.push(['Actions', actions]);
         return table(cols, cams, {
             caption: 'Cameras',
             empty: ctx.isAdmin ? 'No cameras yet. Add one, or import an NVR below.' : 'No cameras are shared with you.',
@@ -133,6 +136,17 @@ function cameraForm(cam, { onCancel, onSaved }) {
     const transport = select({ id: 'camera-transport', name: 'transport' },
         [['tcp', 'TCP (RTP over the RTSP connection)'], ['udp', 'UDP']]);
     transport.value = c.transport || 'tcp';
+    // The sub stream can be recorded only when there is one.
+    const recordStream = select({ id: 'camera-record-stream', name: 'record_stream' },
+        [['main', 'Main stream'], ['sub', 'Sub stream']]);
+    recordStream.value = c.record_stream === 'sub' ? 'sub' : 'main';
+    const retention = h('input', { id: 'camera-retention', name: 'retention_days', type: 'number', min: 0, max: 36500, step: 1, value: String(c.retention_days || 0), required: true });
+    function showSub() {
+        const hasSub = !!subUrl.value.trim();
+        recordStream.querySelector('option[value="sub"]').disabled = !hasSub;
+        if (!hasSub) recordStream.value = 'main';
+    }
+    subUrl.addEventListener('input', showSub);
     const msg = messageArea();
     const testButton = h('button', { type: 'button', class: 'btn', id: 'camera-test' }, 'Test connection');
     testButton.addEventListener('click', async () => {
@@ -164,6 +178,7 @@ function cameraForm(cam, { onCancel, onSaved }) {
         field('Username', username),
         field('Password', password, editing ? 'Leave empty to keep the stored password.' : null),
         field('RTSP transport', transport),
+        field('Recorded stream', recordStream, 'The sub stream takes less disk; it needs a sub URL.'),
     ];
     const webrtcHint = h('p', { class: 'hint', id: 'camera-webrtc-hint' },
         'A browser publishes this camera’s video to Vigil: an administrator, or a user with an API token allowed to publish to it. It has no sub stream.');
@@ -183,7 +198,8 @@ function cameraForm(cam, { onCancel, onSaved }) {
             field('Name', name),
             field('Zone', zone),
             field('Type', type),
-            urlFields),
+            urlFields,
+            field('Keep recordings (days)', retention, '0 keeps them as long as the retention settings allow.')),
         webrtcHint,
         h('div', { class: 'checks' }, enabled, record),
         msg,
@@ -192,6 +208,7 @@ function cameraForm(cam, { onCancel, onSaved }) {
             testButton,
             h('button', { type: 'submit', class: 'btn btn-primary', id: 'camera-save' }, editing ? 'Save camera' : 'Add camera')));
     showType();
+    showSub();
 
     form.addEventListener('submit', async (ev) => {
         ev.preventDefault();
@@ -202,6 +219,7 @@ function cameraForm(cam, { onCancel, onSaved }) {
             type: type.value,
             enabled: enabled.querySelector('input').checked,
             record: record.querySelector('input').checked,
+            retention_days: Number(retention.value),
         };
         // A webrtc camera has no URLs: the server sets its main URL and drops any sub stream.
         if (type.value !== 'webrtc') {
@@ -210,6 +228,7 @@ function cameraForm(cam, { onCancel, onSaved }) {
                 sub_url: subUrl.value.trim(),
                 username: username.value,
                 transport: transport.value,
+                record_stream: recordStream.value,
             });
             // On edit an empty password keeps the stored one; masked URLs sent back keep theirs.
             if (password.value || !editing) body.password = password.value;

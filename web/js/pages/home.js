@@ -45,6 +45,12 @@ export async function render(root, ctx) {
     }
     const wall = new Wall(root, cameras);
     current = wall;
+    // #/?camera=ID opens that camera over the wall; the address goes back to the wall's.
+    const focus = new URLSearchParams(location.hash.split('?')[1] || '').get('camera');
+    if (focus) {
+        history.replaceState(null, '', '#/');
+        wall.focusCamera(focus);
+    }
     return () => {
         wall.destroy();
         if (current === wall) current = null;

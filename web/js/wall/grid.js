@@ -301,6 +301,16 @@ export class Wall {
         tile.openBtn.focus({ preventScroll: true });
     }
 
+    /** Shows one camera over the wall (the playback page's "Live" button). */
+    focusCamera(id) {
+        const i = this.cameras.findIndex((c) => c.id === id);
+        if (i < 0) return false;
+        this.setPage(Math.floor(i / this.layout));
+        const tile = this.tiles.find((t) => t.camera.id === id);
+        if (tile) this.openFull(tile);
+        return !!tile;
+    }
+
     /** Re-reads the camera list: statuses, names, added or removed cameras. */
     async refresh() {
         if (this.refreshing || this.destroyed) return;

@@ -12,6 +12,7 @@
 
 import { h } from '../dom.js';
 import { TileDetails } from './details.js';
+import { playbackHref } from '../recording.js';
 
 const RETRY_MIN_S = 1;
 const RETRY_MAX_S = 30;
@@ -123,6 +124,14 @@ export class Tile {
             this.details.toggle();
             this.infoBtn.setAttribute('aria-expanded', String(this.details.open));
         });
+        this.playbackLink = h('a', {
+            class: 'btn btn-small tile-playback', href: playbackHref(c.id), hidden: !c.record,
+            'aria-label': `Recordings of ${name}`, title: 'The last 30 seconds, recorded',
+        }, 'Playback');
+        // Opens the recording of the last moments, as of the click.
+        this.playbackLink.addEventListener('click', () => {
+            this.playbackLink.href = playbackHref(this.camera.id, Date.now() - 30000);
+        });
         this.el = h('article', {
             class: 'tile',
             'aria-label': name,
@@ -131,7 +140,7 @@ export class Tile {
         },
         this.video,
         this.openBtn,
-        h('div', { class: 'tile-top' }, h('span', { class: 'tile-title' }, this.nameEl, this.zoneEl), this.badgeEl, this.infoBtn, this.closeBtn),
+        h('div', { class: 'tile-top' }, h('span', { class: 'tile-title' }, this.nameEl, this.zoneEl), this.badgeEl, this.playbackLink, this.infoBtn, this.closeBtn),
         this.details.el,
         this.msgEl,
         h('div', { class: 'tile-bottom' }, this.noteEl, h('div', { class: 'tile-line' }, this.protoEl, this.statsEl)),
@@ -171,6 +180,8 @@ export class Tile {
         this.el.setAttribute('aria-label', name);
         this.openBtn.setAttribute('aria-label', `Open ${name} full screen`);
         this.closeBtn.setAttribute('aria-label', `Close ${name}`);
+        this.playbackLink.setAttribute('aria-label', `Recordings of ${name}`);
+        this.playbackLink.hidden = !camera.record;
         if (subChanged) {
             this.subBroken = false;
             this.fatalStream = null;
