@@ -198,7 +198,9 @@ const char *vg_req_query(struct vg_req *req, const char *name, char *out, size_t
 {
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req->ev);
     const char *q = uri ? evhttp_uri_get_query(uri) : NULL;
-    if (!q || strlen(q) > 4096)
+    /* A NUL decoded from %00 would cut the value short unseen: no value of
+     * such a query is taken. */
+    if (!q || strlen(q) > 4096 || strstr(q, "%00"))
         return NULL;
     struct evkeyvalq params;
     TAILQ_INIT(&params);

@@ -27,7 +27,8 @@ void vg_reply_errno(struct vg_req *req, int err, const char *what);
  * returns a negative errno; on success *ret_obj is a new reference. */
 int vg_req_json_body(struct vg_req *req, json_t **ret_obj);
 
-/* Query parameter value (decoded) or NULL; out holds it (outlen bytes). */
+/* Query parameter value (decoded) or NULL; out holds it (outlen bytes). NULL
+ * too for a value longer than that and for any query holding %00. */
 const char *vg_req_query(struct vg_req *req, const char *name, char *out, size_t outlen);
 
 /* From a connection's close callback: when libevent has let go of the request
