@@ -291,6 +291,12 @@ static void on_disk_full(void *arg)
     vg_retention_poke(app->retention);
 }
 
+static void on_segment_closed(void *arg, uint64_t bytes)
+{
+    struct vg_app *app = arg;
+    vg_retention_note(app->retention, bytes);
+}
+
 /* Repairs what a crash cut off, then records every camera that should be and
  * keeps the recordings within the retention limits. */
 static int start_recording(struct vg_app *app)
@@ -314,6 +320,7 @@ static int start_recording(struct vg_app *app)
         .db = app->db,
         .hub = app->hub,
         .on_disk_full = on_disk_full,
+        .on_closed = on_segment_closed,
         .arg = app,
     };
     struct vg_retention_config tc = {

@@ -102,6 +102,7 @@ struct vg_recorder {
     struct vg_db *db;
     struct vg_hub *hub;
     void (*on_disk_full)(void *arg);
+    void (*on_closed)(void *arg, uint64_t bytes);
     void *arg;
     struct vg_workers *writer; /* one thread: jobs run in order */
     struct event *tick;
@@ -554,6 +555,8 @@ static void close_row(struct job *j)
     if (r < 0 && r != -ENOENT)
         vg_log_write(VG_LOG_ERROR, "recording", j->cam ? j->cam->id : NULL,
                      "cannot index %s: %s", s->rel, strerror(-r));
+    else if (r == 0 && s->written && j->rec->on_closed)
+        j->rec->on_closed(j->rec->arg, s->size);
 }
 
 static void job_done(void *arg, bool cancelled)
@@ -706,7 +709,7 @@ int vg_recorder_new(struct event_base *base, const struct vg_recorder_config *cf
         return -ENOMEM;
     *r = (struct vg_recorder){.base = base, .segment_seconds = cfg->segment_seconds,
                               .db = cfg->db, .hub = cfg->hub, .on_disk_full = cfg->on_disk_full,
-                              .arg = cfg->arg};
+                              .on_closed = cfg->on_closed, .arg = cfg->arg};
     r->dir = strdup(cfg->dir);
     int e = r->dir ? vg_workers_new(base, 1, QUEUE_MAX, &r->writer) : -ENOMEM;
     if (e == 0) {

@@ -58,6 +58,8 @@ struct vg_recorder_config {
     struct vg_hub *hub;
     /* A write failed for lack of space: retention should run now. May be NULL. */
     void (*on_disk_full)(void *arg);
+    /* A segment of bytes was closed (and indexed). May be NULL. */
+    void (*on_closed)(void *arg, uint64_t bytes);
     void *arg;
 };
 

@@ -20,6 +20,8 @@ struct vg_retention {
     struct vg_recorder *recorder;
     struct vg_retention_config cfg;
     struct event *timer, *soon;
+    uint64_t total; /* bytes indexed after the last pass */
+    uint64_t added; /* bytes of segments closed since */
 };
 
 struct pass {
@@ -75,11 +77,32 @@ static void by_size(struct vg_retention *r, const struct vg_segment_usage *u, si
     for (size_t i = 0; i < n; i++)
         total += u[i].bytes;
     total -= p->bytes < total ? p->bytes : total; /* what the age rule freed */
-    if (r->cfg.max_bytes && total > r->cfg.max_bytes)
+    if (r->cfg.max_bytes && total > r->cfg.max_bytes) {
+        uint64_t before = p->bytes;
         delete_oldest(r, NULL, INT64_MAX, total - r->cfg.max_bytes, p);
+        total -= p->bytes - before < total ? p->bytes - before : total;
+    }
+    r->total = total;
 }
 
-static void by_free_space(struct vg_retention *r, uint64_t freed_before, struct pass *p)
+static bool space_low(const struct vg_retention *r)
+{
+    struct statvfs vfs;
+    if (!r->cfg.min_free_percent || statvfs(r->cfg.dir, &vfs) < 0 || !vfs.f_blocks)
+        return false;
+    return (uint64_t)vfs.f_bavail * 100 < (uint64_t)vfs.f_blocks * r->cfg.min_free_percent;
+}
+
+void vg_retention_note(struct vg_retention *r, uint64_t bytes)
+{
+    if (!r)
+        return;
+    r->added += bytes;
+    if ((r->cfg.max_bytes && r->total + r->added > r->cfg.max_bytes) || space_low(r))
+        vg_retention_poke(r);
+}
+
+static void by_free_space(struct vg_retention *r, struct pass *p)
 {
     struct statvfs vfs;
     if (!r->cfg.min_free_percent || statvfs(r->cfg.dir, &vfs) < 0 || !vfs.f_blocks)
@@ -87,9 +110,12 @@ static void by_free_space(struct vg_retention *r, uint64_t freed_before, struct 
     uint64_t block = vfs.f_frsize ? vfs.f_frsize : vfs.f_bsize;
     uint64_t want = (uint64_t)vfs.f_blocks * block / 100 * r->cfg.min_free_percent;
     /* files this pass deleted may not be gone yet: the writer removes them */
-    uint64_t avail = (uint64_t)vfs.f_bavail * block + (p->bytes - freed_before);
-    if (avail < want)
+    uint64_t avail = (uint64_t)vfs.f_bavail * block + p->bytes;
+    if (avail < want) {
+        uint64_t before = p->bytes;
         delete_oldest(r, NULL, INT64_MAX, want - avail, p);
+        r->total -= p->bytes - before < r->total ? p->bytes - before : r->total;
+    }
 }
 
 int vg_retention_pass(struct vg_retention *r)
@@ -102,7 +128,8 @@ int vg_retention_pass(struct vg_retention *r)
         return e;
     by_age(r, u, n, &p);
     by_size(r, u, n, &p);
-    by_free_space(r, 0, &p);
+    by_free_space(r, &p);
+    r->added = 0;
     free(u);
     if (p.deleted)
         vg_info("retention", "deleted %u segments (%.1f MB)", p.deleted,

@@ -29,5 +29,8 @@ int vg_retention_new(struct event_base *base, struct vg_db *db, struct vg_record
 struct vg_retention *vg_retention_free(struct vg_retention *r);
 /* Runs a pass soon (several requests make one pass). */
 void vg_retention_poke(struct vg_retention *r);
+/* A segment of bytes was closed: runs a pass soon when the total or the free
+ * space crossed its limit since the last pass. */
+void vg_retention_note(struct vg_retention *r, uint64_t bytes);
 /* Runs a pass now; returns the number of segments deleted or a negative errno. */
 int vg_retention_pass(struct vg_retention *r);
