@@ -217,7 +217,58 @@ describe('access matrix against the running server', () => {
         want: caller.role === 'viewer' ? 403 : undefined,
       };
     },
+    // Recordings: mx-cam records nothing (empty answers); mx-rec records.
+    'GET /api/recordings/days': async (c) => ({ client: withQuery(c.client, 'camera=mx-cam') }),
+    'GET /api/recordings/timeline': async (c) => ({
+      client: withQuery(c.client, `camera=mx-cam&day=${new Date(Date.now() - new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 10)}`),
+    }),
+    'GET /api/recordings/segments': async (c) => ({
+      client: withQuery(c.client, `camera=mx-cam&from=0&to=${Date.now()}`),
+    }),
+    'GET /api/recordings/play.mp4': async (c) => {
+      const s = await recordedSegment((x) => x.duration_ms >= 2000, 'a segment of 2 s');
+      return { client: withQuery(c.client, `camera=mx-rec&from=${s.start_ms}&to=${s.start_ms + 1500}`) };
+    },
+    'GET /api/recordings/thumbnail.jpg': async (c) => {
+      const s = await recordedSegment((x) => x.duration_ms >= 2000, 'a segment of 2 s');
+      return { client: withQuery(c.client, `camera=mx-rec&at=${s.start_ms + 500}`) };
+    },
+    // Admins delete a closed segment each; the others are refused before any lookup.
+    'DELETE /api/recordings/segments/{id}': async (c) => ({
+      params: { id: c.role === 'admin' ? await closedRecordingSegment() : 1 },
+    }),
+    'GET /api/storage': async () => ({}),
   };
+
+  /** The caller's client, sending every request with this query string. */
+  function withQuery(client, query) {
+    return { request: (method, p, opts) => client.request(method, `${p}?${query}`, opts) };
+  }
+
+  /** Makes mx-rec (recording demo:3) on first use; waits for a segment of mx-rec for which pred holds. */
+  let mxRec = null;
+  async function recordedSegment(pred, what) {
+    mxRec ??= adminMake('/api/cameras', { id: 'mx-rec', name: 'Matrix recording', main_url: 'demo:3', record: true });
+    await mxRec;
+    const deadline = Date.now() + 60000;
+    for (;;) {
+      const res = await admin.get(`/api/recordings/segments?camera=mx-rec&from=0&to=${Date.now() + 60000}`);
+      assertStatus(res, 200, 'fixture: segments of mx-rec');
+      const s = res.json.segments.find(pred);
+      if (s) return s;
+      assert.ok(Date.now() < deadline, `fixture: ${what} of mx-rec not within 60 s`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  /** A closed segment of mx-rec: recording turned off closes the one being written. */
+  async function closedRecordingSegment() {
+    await recordedSegment((x) => x.live && x.duration_ms >= 1500, 'a live segment of 1.5 s');
+    assertStatus(await admin.put('/api/cameras/mx-rec', { record: false }), 200, 'fixture: mx-rec stops recording');
+    const s = await recordedSegment((x) => !x.live, 'a closed segment');
+    assertStatus(await admin.put('/api/cameras/mx-rec', { record: true }), 200, 'fixture: mx-rec records again');
+    return s.id;
+  }
 
   /** Ends every publisher of mx-pub, so the next POST is not refused as busy. */
   async function endPublishers() {
