@@ -125,7 +125,7 @@ static void answer_waiters(struct entry *e, int status, const char *msg)
         if (e->jpeg)
             reply_jpeg(w->req, e->jpeg);
         else
-            vg_reply_error_ev(w->req, status, "%s", msg);
+            vg_reply_error_ev(w->req, status, "%s", msg ? msg : "no picture");
         free(w);
     }
 }

@@ -147,5 +147,26 @@ static const char *const migrations[] = {
     "CREATE INDEX segments_by_camera_time ON segments(camera_id, start_ms);"
     "CREATE INDEX segments_by_camera_day ON segments(camera_id, day);"
     "CREATE INDEX segments_by_start ON segments(start_ms);"
-    "CREATE INDEX segments_open ON segments(open) WHERE open = 1;",
+    "CREATE INDEX segments_open ON segments(open) WHERE open = 1;"
+    /* Per camera, the count and bytes of its segments, kept by triggers, so the
+     * storage figures and retention never sum the whole index (a month of 32
+     * cameras is over a million rows). */
+    "CREATE TABLE segment_totals ("
+    "  camera_id TEXT PRIMARY KEY,"
+    "  segments INTEGER NOT NULL,"
+    "  bytes INTEGER NOT NULL"
+    ") WITHOUT ROWID;"
+    "CREATE TRIGGER segments_count_insert AFTER INSERT ON segments BEGIN"
+    "  INSERT INTO segment_totals (camera_id, segments, bytes) VALUES (NEW.camera_id, 1, NEW.bytes)"
+    "  ON CONFLICT (camera_id) DO UPDATE SET segments = segments + 1, bytes = bytes + NEW.bytes;"
+    "END;"
+    "CREATE TRIGGER segments_count_update AFTER UPDATE OF bytes ON segments BEGIN"
+    "  UPDATE segment_totals SET bytes = bytes - OLD.bytes + NEW.bytes"
+    "  WHERE camera_id = NEW.camera_id;"
+    "END;"
+    "CREATE TRIGGER segments_count_delete AFTER DELETE ON segments BEGIN"
+    "  UPDATE segment_totals SET segments = segments - 1, bytes = bytes - OLD.bytes"
+    "  WHERE camera_id = OLD.camera_id;"
+    "  DELETE FROM segment_totals WHERE camera_id = OLD.camera_id AND segments <= 0;"
+    "END;",
 };

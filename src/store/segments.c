@@ -252,11 +252,11 @@ int vg_segments_usage(struct vg_db *db, struct vg_segment_usage **ret, size_t *r
     size_t n = 0, cap = 0;
     int rc = SQLITE_DONE;
     int r = vg_store_prepare(db,
-                             "SELECT s.camera_id, s.n, s.b, s.lo, s.hi, "
-                             "coalesce(c.retention_days, 0) FROM (SELECT camera_id, count(*) n, "
-                             "sum(bytes) b, min(start_ms) lo, max(end_ms) hi FROM segments "
-                             "GROUP BY camera_id) s LEFT JOIN cameras c ON c.id = s.camera_id "
-                             "ORDER BY s.camera_id",
+                             "SELECT t.camera_id, t.segments, t.bytes, (SELECT min(start_ms) "
+                             "FROM segments WHERE camera_id = t.camera_id), (SELECT end_ms FROM "
+                             "segments WHERE camera_id = t.camera_id ORDER BY start_ms DESC "
+                             "LIMIT 1), coalesce(c.retention_days, 0) FROM segment_totals t "
+                             "LEFT JOIN cameras c ON c.id = t.camera_id ORDER BY t.camera_id",
                              &st);
     while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         r = vg_store_grow(&list, &cap, n + 1, sizeof(*list));

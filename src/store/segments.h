@@ -71,7 +71,10 @@ int vg_segments_days(struct vg_db *db, const char *camera_id, struct vg_segment_
  * camera, before_ms to take only those that ended before it (INT64_MAX: any). */
 int vg_segments_oldest(struct vg_db *db, const char *camera_id, int64_t before_ms, size_t limit,
                        struct vg_segment **ret, size_t *ret_count);
-/* Per camera with segments, ordered by camera id. */
+/* Per camera with segments, ordered by camera id: counts and bytes from the
+ * totals the schema's triggers keep, oldest and newest through the (camera,
+ * start) index, so the cost does not grow with the index. newest_ms is the
+ * end of the segment that started last. */
 int vg_segments_usage(struct vg_db *db, struct vg_segment_usage **ret, size_t *ret_count);
 
 /* The local calendar day of a Unix ms time, "YYYY-MM-DD". */

@@ -18,6 +18,9 @@ import {
 } from '../lib/recordings.mjs';
 
 const TEST_TIMEOUT = 150000 * SLOW;
+// How long retention is watched at work: the cameras write in real time, the
+// sanitized daemon only answers more slowly.
+const WATCH_MS = 28000 + (SLOW - 1) * 4000;
 
 const demoCameras = (prefix, n, extra = {}) =>
   Array.from({ length: n }, (_, i) => ({ id: `${prefix}-${i + 1}`, main_url: `demo:${i + 1}`, record: true, ...extra }));
@@ -88,12 +91,14 @@ describe('retention', () => {
       // within seconds and retention then deletes every second or two.
       // Retention runs once a second; in between, each camera may close one
       // more segment (the demo cameras cut at the same moments).
-      const { deleted, maxBytes } = await watchRetention(d, dir, 30000 * SLOW, async (rows, max) => {
+      let peak = 0;
+      const { deleted, maxBytes } = await watchRetention(d, dir, WATCH_MS, async (rows, max) => {
         const closed = closedRows(rows).reduce((n, r) => n + r.bytes, 0);
+        peak = Math.max(peak, closed);
         assert.ok(closed <= LIMIT + cams.length * max,
           `closed segments hold ${closed} bytes, over ${LIMIT} + one segment per camera (${cams.length} x ${max})`);
       });
-      t.diagnostic(`${deleted.length} segments deleted; largest segment ${maxBytes} bytes`);
+      t.diagnostic(`${deleted.length} segments deleted; at most ${peak} bytes in closed segments; largest segment ${maxBytes} bytes`);
       assert.ok(deleted.length >= 4, `retention deleted segments (${deleted.length})`);
 
       const storage = await admin.get('/api/storage');
@@ -164,6 +169,8 @@ describe('retention', () => {
 
   it('a full disk: "recording error" naming the lack of space, the daemon serving, recording resuming when room is made',
     { timeout: TEST_TIMEOUT }, async (t) => {
+      // 12 MiB hold some 40 s of a demo camera: the disk is full only when
+      // the filler makes it so.
       const fsx = await mountTmpfs(12);
       if (fsx.skip) {
         t.skip(fsx.skip);
@@ -230,14 +237,14 @@ describe('retention', () => {
         const { total } = diskSpace(fsx.dir);
         let lowest = total;
         // 12 MiB at about 0.6 MB/s: half of it is used after about 10 s.
-        const { deleted, maxBytes } = await watchRetention(d, dir, 28000 * SLOW, async (rows, max) => {
+        const { deleted, maxBytes } = await watchRetention(d, dir, WATCH_MS, async (rows, max) => {
           const { free } = diskSpace(fsx.dir);
           lowest = Math.min(lowest, free);
-          // Room for what is written between two passes: the live segments
-          // and one more closed segment per camera.
-          const slack = 2 * cams.length * Math.max(max, 1);
+          // Retention runs every second and when space runs low: in between,
+          // each camera writes less than a segment.
+          const slack = cams.length * Math.max(max, 1);
           assert.ok(free >= total / 2 - slack,
-            `${free} of ${total} bytes free, under 50 % by more than ${slack} (two segments per camera)`);
+            `${free} of ${total} bytes free, under 50 % by more than ${slack} (a segment per camera)`);
         });
         t.diagnostic(`${deleted.length} segments deleted; lowest free ${lowest} of ${total}; largest segment ${maxBytes}`);
         assert.ok(deleted.length >= 3, `retention deleted segments to keep space free (${deleted.length})`);

@@ -259,7 +259,7 @@ describe('API tokens: a database from before publish lists', () => {
       await d.stop();
       // Take the schema back to what an older Vigil left: no publish column.
       await sqlite(dbPath(d), 'DROP TRIGGER cameras_leave_token_publish; ALTER TABLE tokens DROP COLUMN publish; ' +
-        'DROP TABLE segments; ALTER TABLE cameras DROP COLUMN record_sub; ' +
+        'DROP TABLE segments; DROP TABLE segment_totals; ALTER TABLE cameras DROP COLUMN record_sub; ' +
         'ALTER TABLE cameras DROP COLUMN retention_days; PRAGMA user_version = 1;');
       await d.restart();
       const b = new Client(d.url);

@@ -267,7 +267,7 @@ Test(tokens, database_from_before_publish_lists_migrates_with_empty_lists)
     cr_assert_eq(sqlite3_exec(db->h,
                               "DROP TRIGGER cameras_leave_token_publish;"
                               "ALTER TABLE tokens DROP COLUMN publish;"
-                              "DROP TABLE segments;"
+                              "DROP TABLE segments; DROP TABLE segment_totals;"
                               "ALTER TABLE cameras DROP COLUMN record_sub;"
                               "ALTER TABLE cameras DROP COLUMN retention_days;"
                               "PRAGMA user_version = 1;",
