@@ -17,11 +17,15 @@
 //                top symbols by self time (outside the measured window)
 // Env: VIGIL_BIN (build/vigil), CAMSIM_BIN (build/tests/sim/camsim), FFMPEG_BIN (ffmpeg).
 
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { CLK_TCK, cpuTicks, memKb, threads, snapshot, delta } from './lib/proc.mjs';
+import { spawnChild, stopChild } from './lib/children.mjs';
+import { startCamsim, cameraUrls as simUrls } from './lib/camsim.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { startDaemon, Client } = await import(path.join(ROOT, 'tests', 'lib', 'daemon.mjs'));
@@ -55,136 +59,13 @@ function parseArgs(argv) {
 }
 
 const opt = parseArgs(process.argv.slice(2));
-const CAMSIM_BIN = process.env.CAMSIM_BIN ?? path.join(ROOT, 'build', 'tests', 'sim', 'camsim');
 const FFMPEG_BIN = process.env.FFMPEG_BIN ?? 'ffmpeg';
-const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const now = () => Number(process.hrtime.bigint()) / 1e9;
-
-// ---------------------------------------------------------------------------
-// Children this script starts (camsim, ffmpeg, perf): killed by pid on exit.
-
-const children = new Set();
-process.on('exit', () => {
-    for (const c of children) {
-        try {
-            c.kill('SIGKILL');
-        } catch {
-            // gone
-        }
-    }
-});
-
-function spawnChild(bin, args, opts = {}) {
-    const c = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
-    children.add(c);
-    c.exited = false;
-    c.on('close', () => {
-        c.exited = true;
-        children.delete(c);
-    });
-    c.stderrText = '';
-    c.stderr?.setEncoding('utf8');
-    c.stderr?.on('data', (s) => {
-        if (c.stderrText.length < 65536) c.stderrText += s;
-    });
-    return c;
-}
-
-async function stopChild(c, timeoutMs = 5000) {
-    if (c.exited) return;
-    const closed = new Promise((r) => c.once('close', r));
-    c.kill('SIGTERM');
-    const t = setTimeout(() => c.kill('SIGKILL'), timeoutMs);
-    await closed;
-    clearTimeout(t);
-}
-
-// ---------------------------------------------------------------------------
-// /proc readings
-
-function cpuTicks(pid, file = `/proc/${pid}/stat`) {
-    // Fields after the command name (which may hold spaces): state is field 3,
-    // utime 14 and stime 15, counted over every thread of the process.
-    const s = fs.readFileSync(file, 'utf8');
-    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-    return Number(f[11]) + Number(f[12]);
-}
-
-function memKb(pid) {
-    const out = { rss: 0, pss: 0 };
-    for (const line of fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8').split('\n')) {
-        const m = line.match(/^(Rss|Pss):\s+(\d+) kB/);
-        if (m) out[m[1].toLowerCase()] = Number(m[2]);
-    }
-    return out;
-}
-
-function threads(pid) {
-    const m = fs.readFileSync(`/proc/${pid}/status`, 'utf8').match(/^Threads:\s+(\d+)/m);
-    return m ? Number(m[1]) : 0;
-}
-
-// Whole machine: busy jiffies and total jiffies over all CPUs (to see other load).
-function hostTicks() {
-    const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-    const total = f.slice(0, 8).reduce((a, b) => a + b, 0); // user..steal; guest is inside user
-    const idle = f[3] + f[4];
-    return { busy: total - idle, total };
-}
-
-/** Snapshot of the CPU ticks of pid lists, the host and this process. */
-function snapshot(groups) {
-    const out = { t: now(), host: hostTicks(), self: process.cpuUsage() };
-    for (const [name, pids] of Object.entries(groups)) out[name] = pids.reduce((a, p) => a + cpuTicks(p), 0);
-    return out;
-}
-
-function delta(a, b, groups) {
-    const dt = b.t - a.t;
-    const out = { dt };
-    for (const name of Object.keys(groups)) out[name] = (b[name] - a[name]) / CLK_TCK; // CPU seconds
-    const ht = b.host.total - a.host.total;
-    out.hostBusyPct = ht > 0 ? (100 * (b.host.busy - a.host.busy)) / ht : 0; // of all cores
-    out.self = (b.self.user - a.self.user + b.self.system - a.self.system) / 1e6;
-    return out;
-}
-
-// ---------------------------------------------------------------------------
-// camsim
-
-async function startCamsim() {
-    const c = spawnChild(CAMSIM_BIN, ['--port', '0']);
-    let buf = '';
-    c.stdout.setEncoding('utf8');
-    const port = await new Promise((resolve, reject) => {
-        // The first start encodes the clips (tens of seconds); later starts read the cache.
-        const t = setTimeout(() => reject(new Error(`camsim not ready in 180 s: ${c.stderrText}`)), 180000);
-        c.stdout.on('data', (s) => {
-            buf += s;
-            const m = buf.match(/^ready port=(\d+)$/m);
-            if (m) {
-                clearTimeout(t);
-                resolve(Number(m[1]));
-            }
-            if (buf.length > 65536) buf = buf.slice(-1024);
-        });
-        c.once('close', (code) => {
-            clearTimeout(t);
-            reject(new Error(`camsim exited (${code}): ${c.stderrText}`));
-        });
-    });
-    c.port = port;
-    return c;
-}
 
 // ---------------------------------------------------------------------------
 // Vigil with N cameras and N MSE viewers
 
-function cameraUrls(sims, n) {
-    const per = opt.perSim > 0 ? opt.perSim : n;
-    return Array.from({ length: n }, (_, i) => `rtsp://127.0.0.1:${sims[Math.floor(i / per) % sims.length].port}${opt.mount}`);
-}
+const cameraUrls = (sims, n) => simUrls(sims, n, { perSim: opt.perSim, mount: opt.mount });
 
 function vigilConfig(urls) {
     let y = 'streams:\n  idle_timeout_s: 600\nlog:\n  level: warn\ncameras:\n';
@@ -263,11 +144,13 @@ async function benchVigil(sims, n) {
         const bytes1 = viewers.reduce((a, v) => a + v.bytes, 0);
         const mem = memKb(d.pid);
         const after = (await api.get('/api/cameras')).json;
-        const r = delta(a, b, groups);
+        const r = delta(a, b);
         const sum = (cams, k) => cams.reduce((acc, c) => acc + (c.status?.[k] ?? 0), 0);
         const failed = viewers.filter((v) => v.error || v.status !== 200);
         const res = {
             ...r,
+            vigil: r.cpu.vigil,
+            camsim: r.cpu.camsim,
             mem,
             idleMem,
             threads: threads(d.pid),
@@ -295,7 +178,7 @@ async function benchFfmpeg(sims, n) {
     const urls = cameraUrls(sims, n);
     const procs = urls.map((u) => {
         const c = spawnChild(FFMPEG_BIN, ['-hide_banner', '-loglevel', 'error', '-rtsp_transport', 'tcp', '-i', u,
-            '-c', 'copy', '-f', 'mp4', '-movflags', 'frag_keyframe+empty_moov', '-']);
+            '-c', 'copy', '-f', 'mp4', '-movflags', 'frag_keyframe+empty_moov', '-'], { captureStdout: false });
         c.bytes = 0;
         c.stdout.on('data', (b) => {
             c.bytes += b.length;
@@ -310,7 +193,7 @@ async function benchFfmpeg(sims, n) {
             await sleep(250);
         }
         const dead = procs.filter((p) => p.exited);
-        if (dead.length) throw new Error(`ffmpeg exited early: ${dead[0].stderrText}`);
+        if (dead.length) throw new Error(`ffmpeg exited early: ${dead[0].outText}`);
         await sleep(opt.warmup * 1000);
         const groups = { ffmpeg: procs.map((p) => p.pid), camsim: sims.map((s) => s.pid) };
         const bytes0 = procs.reduce((a, p) => a + p.bytes, 0);
@@ -319,15 +202,17 @@ async function benchFfmpeg(sims, n) {
         const b = snapshot(groups);
         const bytes1 = procs.reduce((a, p) => a + p.bytes, 0);
         const mems = procs.map((p) => memKb(p.pid));
-        const r = delta(a, b, groups);
+        const r = delta(a, b);
         return {
             ...r,
+            ffmpeg: r.cpu.ffmpeg,
+            camsim: r.cpu.camsim,
             rss: mems.reduce((x, m) => x + m.rss, 0) / n,
             pss: mems.reduce((x, m) => x + m.pss, 0) / n,
             pssTotal: mems.reduce((x, m) => x + m.pss, 0),
             bitrate: ((bytes1 - bytes0) * 8) / r.dt / n,
             died: procs.filter((p) => p.exited).length,
-            stderr: procs.map((p) => p.stderrText.trim()).filter(Boolean),
+            stderr: procs.map((p) => p.outText.trim()).filter(Boolean),
         };
     } finally {
         await Promise.all(procs.map((p) => stopChild(p)));

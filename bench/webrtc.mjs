@@ -34,12 +34,15 @@
 // Env: VIGIL_BIN (build/vigil), VIGIL_CHROMIUM (/usr/bin/chromium), JANUS_BIN (janus),
 //      FFMPEG_BIN (ffmpeg), BENCH_DEBUG=1 (the pages' console, Janus viewers' setup times).
 
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+
+import { CLK_TCK, now, descendants, snapshot, delta, pctCore, otherPct } from './lib/proc.mjs';
+import { spawnChild, stopChild } from './lib/children.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(path.join(ROOT, 'tests', 'package.json'));
@@ -98,7 +101,6 @@ const FFMPEG_BIN = process.env.FFMPEG_BIN ?? 'ffmpeg';
 const STREAM = 'demo-1';
 const CLIP = path.join(ROOT, 'build', 'demo-clip-v1.h264'); // what the demo source loops (10 s, 250 frames)
 const CLIP_SECONDS = 10;
-const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
 const LAUNCH_ARGS = [
     '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
     '--disable-background-networking', '--disable-component-update', '--disable-sync',
@@ -112,147 +114,10 @@ const LAUNCH_ARGS = [
 ];
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const now = () => Number(process.hrtime.bigint()) / 1e9;
 const fmt = (x, d = 1) => (x === undefined || x === null || Number.isNaN(x) ? 'n/a' : x.toFixed(d));
 
-// ---------------------------------------------------------------------------
-// Children this script starts (janus, ffmpeg): killed by pid on exit. The daemon is
-// tests/lib/daemon.mjs's (killed by pid on exit too), the browser playwright's.
-
-const children = new Set();
-process.on('exit', () => {
-    for (const c of children) {
-        try {
-            c.kill('SIGKILL');
-        } catch {
-            // gone
-        }
-    }
-});
-
-function spawnChild(bin, args, opts = {}) {
-    const c = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
-    children.add(c);
-    c.exited = false;
-    c.on('error', (e) => {
-        c.spawnError = e;
-    });
-    c.on('close', () => {
-        c.exited = true;
-        children.delete(c);
-    });
-    c.outText = '';
-    for (const s of [c.stdout, c.stderr]) {
-        s?.setEncoding('utf8');
-        s?.on('data', (t) => {
-            c.outText += t;
-            if (c.outText.length > 262144) c.outText = c.outText.slice(-131072);
-        });
-    }
-    return c;
-}
-
-async function stopChild(c, timeoutMs = 5000) {
-    if (!c || c.exited || c.pid === undefined) return;
-    const closed = new Promise((r) => c.once('close', r));
-    c.kill('SIGTERM');
-    const t = setTimeout(() => c.kill('SIGKILL'), timeoutMs);
-    await closed;
-    clearTimeout(t);
-}
-
-// ---------------------------------------------------------------------------
-// /proc readings
-
-/** utime+stime ticks of a process (every thread), or null when it is gone. */
-function cpuTicks(pid) {
-    try {
-        const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-        const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-        return Number(f[11]) + Number(f[12]);
-    } catch {
-        return null;
-    }
-}
-
-function procTable() {
-    const out = new Map();
-    for (const d of fs.readdirSync('/proc')) {
-        if (!/^\d+$/.test(d)) continue;
-        try {
-            const s = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-            const comm = s.slice(s.indexOf('(') + 1, s.lastIndexOf(')'));
-            const ppid = Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[1]);
-            out.set(Number(d), { ppid, comm });
-        } catch {
-            // gone
-        }
-    }
-    return out;
-}
-
 /** The browser's processes: this script's children named chromium*, and their descendants. */
-function browserPids() {
-    const t = procTable();
-    const kids = new Map();
-    for (const [pid, { ppid }] of t) {
-        if (!kids.has(ppid)) kids.set(ppid, []);
-        kids.get(ppid).push(pid);
-    }
-    const roots = (kids.get(process.pid) ?? []).filter((p) => /chrom/i.test(t.get(p).comm));
-    const out = [];
-    const walk = (p) => {
-        out.push(p);
-        for (const k of kids.get(p) ?? []) walk(k);
-    };
-    roots.forEach(walk);
-    return out;
-}
-
-function hostTicks() {
-    const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-    const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
-    return { busy: total - f[3] - f[4], total };
-}
-
-/** The kernel's UDP counters (this network namespace: every process on the host). */
-function udpCounters() {
-    const lines = fs.readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((l) => l.startsWith('Udp:'));
-    const keys = lines[0].split(/\s+/).slice(1);
-    const vals = lines[1].split(/\s+/).slice(1).map(Number);
-    return Object.fromEntries(keys.map((k, i) => [k, vals[i]]));
-}
-
-/** CPU ticks per group of pids (pids gone by the end count for what they used until the start). */
-function snapshot(groups) {
-    const out = { t: now(), host: hostTicks(), self: process.cpuUsage(), udp: udpCounters(), groups: {} };
-    for (const [name, pids] of Object.entries(groups)) out.groups[name] = new Map(pids.map((p) => [p, cpuTicks(p)]));
-    return out;
-}
-
-function delta(a, b) {
-    const dt = b.t - a.t;
-    const out = { dt, cpu: {} };
-    for (const [name, m] of Object.entries(a.groups)) {
-        let s = 0;
-        for (const [pid, t0] of m) {
-            const t1 = b.groups[name]?.get(pid);
-            if (t0 !== null && t1 !== null && t1 !== undefined) s += t1 - t0;
-        }
-        out.cpu[name] = s / CLK_TCK; // CPU seconds
-    }
-    const ht = b.host.total - a.host.total;
-    out.hostBusyPct = ht > 0 ? (100 * (b.host.busy - a.host.busy)) / ht : 0;
-    out.self = (b.self.user - a.self.user + b.self.system - a.self.system) / 1e6;
-    // Datagrams the kernel dropped because a receiver's socket buffer was full / a sender's was.
-    out.rcvbufErrors = b.udp.RcvbufErrors - a.udp.RcvbufErrors;
-    out.sndbufErrors = b.udp.SndbufErrors - a.udp.SndbufErrors;
-    return out;
-}
-
-const pctCore = (r, name) => (100 * r.cpu[name]) / r.dt;
-/** The host's busy time not spent by the measured groups or this script, in % of one core. */
-const otherPct = (r) => (r.hostBusyPct * os.cpus().length) - Object.keys(r.cpu).reduce((a, k) => a + pctCore(r, k), 0) - (100 * r.self) / r.dt;
+const browserPids = () => descendants(process.pid, /chrom/i);
 
 // ---------------------------------------------------------------------------
 // In the page: viewers, stats, barcode sampling. Installed into a blank page on the daemon's
