@@ -50,7 +50,7 @@ static json_t *iso_ms(int64_t ms)
 
 /* The camera named by ?camera=, when the user may see it (or, for a deleted
  * camera's recordings, is an admin). Replies 400/404 and returns false else. */
-static bool camera_param(struct vg_req *req, char out[VG_SLUG_MAX], char **ret_name)
+static bool camera_param(struct vg_req *req, char out[VG_SLUG_MAX])
 {
     char buf[VG_SLUG_MAX];
     if (!vg_req_query(req, "camera", buf, sizeof(buf)) || !vg_slug_valid(buf)) {
@@ -58,19 +58,15 @@ static bool camera_param(struct vg_req *req, char out[VG_SLUG_MAX], char **ret_n
         return false;
     }
     struct vg_camera c;
+    struct vg_segment any;
     bool visible;
     int r = vg_cameras_get(req->app->db, &req->app->box, buf, &c);
     if (r == 0) {
         visible = vg_authz_camera_visible(&req->user, c.id, c.zone);
-        if (visible && ret_name)
-            *ret_name = strdup(c.name ? c.name : c.id);
         vg_camera_done(&c);
     } else {
-        struct vg_segment any;
         visible = r == -ENOENT && vg_authz_is_admin(&req->user) &&
                   vg_segments_at_or_before(req->app->db, buf, INT64_MAX, &any) == 0;
-        if (visible && ret_name)
-            *ret_name = strdup(buf);
     }
     if (!visible) {
         vg_reply_error(req, 404, "not_found", "camera not found");
@@ -163,7 +159,7 @@ static json_t *span_json(int64_t start, int64_t end, int live)
 void vg_api_recordings_days(struct vg_req *req)
 {
     char cam[VG_SLUG_MAX];
-    if (!camera_param(req, cam, NULL))
+    if (!camera_param(req, cam))
         return;
     struct vg_segment_day *days = NULL;
     size_t n = 0;
@@ -186,7 +182,7 @@ void vg_api_recordings_timeline(struct vg_req *req)
 {
     char cam[VG_SLUG_MAX], day[16];
     int64_t from, to;
-    if (!camera_param(req, cam, NULL))
+    if (!camera_param(req, cam))
         return;
     if (!vg_req_query(req, "day", day, sizeof(day)) ||
         vg_segment_day_bounds(day, &from, &to) < 0) {
@@ -243,7 +239,7 @@ void vg_api_recordings_segments(struct vg_req *req)
     char cam[VG_SLUG_MAX];
     int64_t from, to;
     unsigned limit;
-    if (!camera_param(req, cam, NULL) || !range_params(req, &from, &to) ||
+    if (!camera_param(req, cam) || !range_params(req, &from, &to) ||
         !uint_param(req, "limit", 1, 10000, 1000, &limit))
         return;
     struct vg_segment *segs = NULL;
@@ -452,7 +448,7 @@ void vg_api_recordings_play(struct vg_req *req)
     char cam[VG_SLUG_MAX];
     int64_t from, to;
     unsigned download;
-    if (!camera_param(req, cam, NULL) || !range_params(req, &from, &to) ||
+    if (!camera_param(req, cam) || !range_params(req, &from, &to) ||
         !uint_param(req, "download", 0, 1, 0, &download))
         return;
     if (to - from > VG_PLAY_MAX_MS) {
@@ -559,7 +555,7 @@ void vg_api_recordings_thumbnail(struct vg_req *req)
     char cam[VG_SLUG_MAX];
     int64_t at;
     unsigned width;
-    if (!camera_param(req, cam, NULL) || !time_param(req, "at", &at) ||
+    if (!camera_param(req, cam) || !time_param(req, "at", &at) ||
         !uint_param(req, "width", VG_JPEG_WIDTH_MIN, VG_JPEG_WIDTH_MAX, THUMB_WIDTH, &width))
         return;
     struct vg_segment s;
