@@ -123,12 +123,11 @@ out:
 
 static int camera_from_config(const struct vg_config_camera *cc, struct vg_camera *c)
 {
-    *c = (struct vg_camera){
-        .enabled = cc->enabled,
-        .record = cc->record,
-        .record_sub = cc->record_sub,
-        .retention_days = cc->retention_days,
-        .source = VG_CAMERA_CONFIG};
+    *c = (struct vg_camera){.enabled = cc->enabled,
+                            .record = cc->record,
+                            .record_sub = cc->record_sub,
+                            .retention_days = cc->retention_days,
+                            .source = VG_CAMERA_CONFIG};
     vg_strlcpy(c->id, sizeof(c->id), cc->id);
     c->name = strdup(cc->name ? cc->name : cc->id);
     c->zone = strdup(cc->zone ? cc->zone : "");
@@ -146,10 +145,8 @@ static int camera_demo(unsigned n, unsigned recorded, struct vg_camera *c)
     char buf[64];
     /* --demo-record: the first few record their sub stream, so the playback
      * page has something to show without filling the disk. */
-    *c = (struct vg_camera){.enabled = true,
-                            .record = n <= recorded,
-                            .record_sub = true,
-                            .source = VG_CAMERA_DEMO};
+    *c = (struct vg_camera){
+        .enabled = true, .record = n <= recorded, .record_sub = true, .source = VG_CAMERA_DEMO};
     snprintf(c->id, sizeof(c->id), "demo-%u", n);
     snprintf(buf, sizeof(buf), "Demo %u", n);
     c->name = strdup(buf);
@@ -398,8 +395,8 @@ static int start_timers(struct vg_app *app)
 int vg_app_init(struct vg_app *app, struct vg_config *cfg, unsigned demo_cameras,
                 unsigned demo_recorded)
 {
-    *app = (struct vg_app){
-        .cfg = cfg, .demo_cameras = demo_cameras, .demo_recorded = demo_recorded};
+    *app =
+        (struct vg_app){.cfg = cfg, .demo_cameras = demo_cameras, .demo_recorded = demo_recorded};
     char path[4096];
     int r = vg_secret_init();
     if (r < 0) {

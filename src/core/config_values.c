@@ -248,7 +248,8 @@ int vg_config_apply_rules(struct loader *ld, const struct path *base, void *ysec
             break;
         case K_GB:
             if (!parse_gb(*src, rule->max, (uint64_t *)to))
-                r = vg_config_fail_value(ld, &p, "must be a number of gigabytes from 0 to %u, not '%s'",
+                r = vg_config_fail_value(ld, &p,
+                                         "must be a number of gigabytes from 0 to %u, not '%s'",
                                          rule->max, vg_config_shorten(*src, sbuf, sizeof(sbuf)));
             break;
         case K_BOOL:

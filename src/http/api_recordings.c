@@ -28,8 +28,8 @@
 #include "store/cameras.h"
 #include "store/segments.h"
 
-#define SPAN_JOIN_MS 1000       /* segments this close belong to one span */
-#define THUMB_NEAR_MS 60000     /* a thumbnail comes from a segment at most this far */
+#define SPAN_JOIN_MS 1000   /* segments this close belong to one span */
+#define THUMB_NEAR_MS 60000 /* a thumbnail comes from a segment at most this far */
 #define THUMB_WIDTH 320
 #define SEND_CHUNK (256 * 1024) /* bytes of play.mp4 read per step */
 #define SEND_HIGH_WATER (1u << 20)
@@ -140,9 +140,8 @@ static json_t *segment_json(const struct vg_segment *s, bool live)
                      (json_int_t)s->id, "camera", s->camera_id, "stream", s->sub ? "sub" : "main",
                      "start", iso_ms(s->start_ms), "end", iso_ms(s->end_ms), "start_ms",
                      (json_int_t)s->start_ms, "end_ms", (json_int_t)s->end_ms, "duration_ms",
-                     (json_int_t)(s->end_ms - s->start_ms), "bytes", (json_int_t)s->bytes,
-                     "codec", s->codec, "width", (int)s->width, "height", (int)s->height, "live",
-                     live);
+                     (json_int_t)(s->end_ms - s->start_ms), "bytes", (json_int_t)s->bytes, "codec",
+                     s->codec, "width", (int)s->width, "height", (int)s->height, "live", live);
 }
 
 static json_t *span_json(int64_t start, int64_t end, int live)
@@ -170,8 +169,8 @@ void vg_api_recordings_days(struct vg_req *req)
     }
     json_t *list = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(list, json_pack("{s:s,s:I,s:I,s:I}", "day", days[i].day,
-                                              "segments", (json_int_t)days[i].segments, "bytes",
+        json_array_append_new(list, json_pack("{s:s,s:I,s:I,s:I}", "day", days[i].day, "segments",
+                                              (json_int_t)days[i].segments, "bytes",
                                               (json_int_t)days[i].bytes, "duration_ms",
                                               (json_int_t)days[i].duration_ms));
     free(days);
@@ -184,8 +183,7 @@ void vg_api_recordings_timeline(struct vg_req *req)
     int64_t from, to;
     if (!camera_param(req, cam))
         return;
-    if (!vg_req_query(req, "day", day, sizeof(day)) ||
-        vg_segment_day_bounds(day, &from, &to) < 0) {
+    if (!vg_req_query(req, "day", day, sizeof(day)) || vg_segment_day_bounds(day, &from, &to) < 0) {
         vg_reply_error(req, 400, "bad_request", "day must be a date YYYY-MM-DD");
         return;
     }
@@ -415,8 +413,8 @@ static void send_play(struct vg_req *req, struct vg_play *p)
     if (r == -ERANGE) {
         snprintf(buf, sizeof(buf), "bytes */%" PRIu64, size);
         evhttp_add_header(h, "Content-Range", buf);
-        vg_reply_error(req, 416, "range_not_satisfiable", "the range lies outside the %" PRIu64
-                                                          " bytes of the file", size);
+        vg_reply_error(req, 416, "range_not_satisfiable",
+                       "the range lies outside the %" PRIu64 " bytes of the file", size);
         vg_play_unref(p);
         return;
     }
@@ -436,8 +434,11 @@ static void send_play(struct vg_req *req, struct vg_play *p)
         vg_reply_error(req, 500, "internal", "out of memory");
         return;
     }
-    *s = (struct sender){.ev = req->ev, .conn = evhttp_request_get_connection(req->ev), .play = p,
-                         .pos = first, .end = last + 1};
+    *s = (struct sender){.ev = req->ev,
+                         .conn = evhttp_request_get_connection(req->ev),
+                         .play = p,
+                         .pos = first,
+                         .end = last + 1};
     evhttp_send_reply_start(req->ev, status, status == 206 ? "Partial Content" : "OK");
     evhttp_connection_set_closecb(s->conn, on_send_close, s);
     pump(s);
@@ -493,8 +494,8 @@ static void thumb_closed(struct evhttp_connection *conn, void *arg)
 static void thumb_work(void *arg)
 {
     struct thumb_job *j = arg;
-    j->err = vg_thumbs_make(j->app->thumbs, j->segment_id, j->path, j->start_ms, j->at_ms,
-                            j->width, &j->jpeg);
+    j->err = vg_thumbs_make(j->app->thumbs, j->segment_id, j->path, j->start_ms, j->at_ms, j->width,
+                            &j->jpeg);
 }
 
 static void thumb_done(void *arg, bool cancelled)
@@ -505,7 +506,7 @@ static void thumb_done(void *arg, bool cancelled)
         if (cancelled || j->err < 0 || !j->jpeg) {
             int status = cancelled ? 503 : j->err == -ENOENT ? 404 : 500;
             vg_reply_error_ev(j->ev, status, "%s",
-                              cancelled          ? "shutting down"
+                              cancelled           ? "shutting down"
                               : j->err == -ENOENT ? "no picture recorded near that moment"
                                                   : "cannot decode the recording");
         } else {
@@ -569,9 +570,12 @@ void vg_api_recordings_thumbnail(struct vg_req *req)
         vg_reply_errno(req, r < 0 ? r : -ENOMEM, "recordings");
         return;
     }
-    *j = (struct thumb_job){.app = req->app, .ev = req->ev,
+    *j = (struct thumb_job){.app = req->app,
+                            .ev = req->ev,
                             .conn = evhttp_request_get_connection(req->ev),
-                            .segment_id = s.id, .start_ms = s.start_ms, .at_ms = at,
+                            .segment_id = s.id,
+                            .start_ms = s.start_ms,
+                            .at_ms = at,
                             .width = width};
     snprintf(j->path, sizeof(j->path), "%s/%s", req->app->recordings_dir, s.path);
     r = vg_workers_submit(req->app->media_workers, &thumb_ops, j);
@@ -611,9 +615,9 @@ static json_t *storage_camera(struct vg_app *app, const char *id, const char *na
     if (rs.live_end_ms > newest)
         newest = rs.live_end_ms;
     return json_pack("{s:s,s:s,s:I,s:I,s:o,s:o,s:i,s:o}", "camera", id, "name", name, "bytes",
-                     (json_int_t)bytes, "segments", (json_int_t)(u ? u->segments : 0),
-                     "oldest_ms", ms_or_null(u ? u->oldest_ms : 0), "newest_ms",
-                     ms_or_null(newest), "retention_days", (int)retention_days, "recording",
+                     (json_int_t)bytes, "segments", (json_int_t)(u ? u->segments : 0), "oldest_ms",
+                     ms_or_null(u ? u->oldest_ms : 0), "newest_ms", ms_or_null(newest),
+                     "retention_days", (int)retention_days, "recording",
                      vg_api_recording_status_json(app, id));
 }
 
@@ -644,7 +648,8 @@ void vg_api_storage(struct vg_req *req)
     int64_t oldest = 0;
     for (size_t i = 0; i < nc; i++) {
         const struct vg_segment_usage *cu = find_usage(u, nu, cams[i].id);
-        if (!vg_authz_camera_visible(&req->user, cams[i].id, cams[i].zone) || (!cu && !cams[i].record))
+        if (!vg_authz_camera_visible(&req->user, cams[i].id, cams[i].zone) ||
+            (!cu && !cams[i].record))
             continue;
         json_array_append_new(list, storage_camera(app, cams[i].id, cams[i].name,
                                                    cams[i].retention_days, cu, &used, &oldest));
@@ -671,6 +676,6 @@ void vg_api_storage(struct vg_req *req)
                   json_pack("{s:I,s:I,s:I,s:o,s:o,s:o,s:o}", "total_bytes", (json_int_t)total,
                             "free_bytes", (json_int_t)avail, "used_bytes", (json_int_t)used,
                             "retention", retention_json(app->cfg), "oldest",
-                            oldest ? iso_ms(oldest) : json_null(), "oldest_ms",
-                            ms_or_null(oldest), "cameras", list));
+                            oldest ? iso_ms(oldest) : json_null(), "oldest_ms", ms_or_null(oldest),
+                            "cameras", list));
 }

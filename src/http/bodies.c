@@ -7,8 +7,8 @@
 #include "core/util.h"
 
 static const char *const readonly_fields[] = {
-    "created_at",  "updated_at",    "source", "readonly",   "nvr_id",
-    "nvr_channel", "cameras_added", "status", "sub_status", "recording", NULL};
+    "created_at",    "updated_at", "source",     "readonly",  "nvr_id", "nvr_channel",
+    "cameras_added", "status",     "sub_status", "recording", NULL};
 
 static json_t *time_or_null(int64_t t)
 {
@@ -264,10 +264,9 @@ static void apply_type(struct vg_body *b, enum camera_type type, struct vg_camer
 
 void vg_camera_from_body(struct vg_body *b, bool create, struct vg_camera *cam)
 {
-    static const char *const fields[] = {"id",       "name",    "zone",      "type",
-                                         "main_url", "sub_url", "username",  "password",
-                                         "enabled",  "record",  "transport", "record_stream",
-                                         "retention_days", NULL};
+    static const char *const fields[] = {
+        "id",       "name",    "zone",   "type",      "main_url",      "sub_url",        "username",
+        "password", "enabled", "record", "transport", "record_stream", "retention_days", NULL};
     vg_body_only_keys(b, fields, readonly_fields);
     text_field(b, "name", VG_NAME_MAX, &cam->name);
     id_field(b, create, cam->id, VG_SLUG_MAX - 1, cam->name);

@@ -90,8 +90,8 @@ static int parse_rfc3339(const char *p, int64_t *ret_ms)
     if (*p || y < 1970 || mo < 1 || mo > 12 || d < 1 || d > month_days(y, mo) || h > 23 ||
         mi > 59 || s > 60)
         return -EINVAL;
-    int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s -
-                   (int64_t)offset_min * 60;
+    int64_t secs =
+        days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - (int64_t)offset_min * 60;
     if (secs < 0)
         return -EINVAL;
     *ret_ms = secs * 1000 + ms;

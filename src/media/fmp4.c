@@ -460,8 +460,7 @@ static size_t put_fragment(uint32_t sequence, const struct vg_frame *const *fram
     size_t data_offset_at[2] = {0, 0};
     for (size_t t = 0; t < 2; t++)
         if (share[t].samples)
-            data_offset_at[t] =
-                put_traf(&w, order[t], frames, count, share[t].samples, origin[t]);
+            data_offset_at[t] = put_traf(&w, order[t], frames, count, share[t].samples, origin[t]);
     vg_mp4box_end(&w, moof);
 
     vg_mp4box_put_u32(&w, (uint32_t)(8 + data));

@@ -14,14 +14,14 @@
 #include <stdint.h>
 
 /* Bounds on what is accepted. */
-#define VG_MP4_MOOV_MAX (1u << 20)      /* bytes */
-#define VG_MP4_MOOF_MAX (4u << 20)      /* bytes */
-#define VG_MP4_SAMPLES_MAX (1u << 20)   /* per track and file: an hour at 290 per second */
-#define VG_MP4_STSD_MAX 65536           /* bytes of a stsd box kept */
+#define VG_MP4_MOOV_MAX (1u << 20)    /* bytes */
+#define VG_MP4_MOOF_MAX (4u << 20)    /* bytes */
+#define VG_MP4_SAMPLES_MAX (1u << 20) /* per track and file: an hour at 290 per second */
+#define VG_MP4_STSD_MAX 65536         /* bytes of a stsd box kept */
 
 struct vg_mp4_sample {
-    uint64_t offset;   /* of its first byte in the file */
-    int64_t dts;       /* decode time, track timescale */
+    uint64_t offset; /* of its first byte in the file */
+    int64_t dts;     /* decode time, track timescale */
     uint32_t size;
     uint32_t duration; /* track timescale */
     int32_t cto;       /* composition offset: pts - dts */
@@ -29,13 +29,13 @@ struct vg_mp4_sample {
 };
 
 struct vg_mp4_track {
-    uint32_t track_id;  /* 0: the file has no such track */
+    uint32_t track_id; /* 0: the file has no such track */
     uint32_t timescale;
-    unsigned width, height;  /* video: from the visual sample entry */
-    char format[5];          /* first sample entry's type: "avc1", "hvc1", "mp4a", "Opus" */
-    uint8_t *stsd;           /* the whole stsd box (header included), malloc'd */
+    unsigned width, height; /* video: from the visual sample entry */
+    char format[5];         /* first sample entry's type: "avc1", "hvc1", "mp4a", "Opus" */
+    uint8_t *stsd;          /* the whole stsd box (header included), malloc'd */
     size_t stsd_len;
-    uint8_t *config;         /* video: the avcC/hvcC payload (decoder extradata), malloc'd */
+    uint8_t *config; /* video: the avcC/hvcC payload (decoder extradata), malloc'd */
     size_t config_len;
     struct vg_mp4_sample *samples; /* in decode order, malloc'd */
     size_t count;
@@ -43,7 +43,7 @@ struct vg_mp4_track {
 
 struct vg_mp4_file {
     struct vg_mp4_track video, audio; /* the first video and first audio track */
-    uint64_t moov_end;  /* offset just past the moov (the init segment's length) */
+    uint64_t moov_end;                /* offset just past the moov (the init segment's length) */
     uint64_t valid_len; /* offset just past the last complete fragment (moov_end if none) */
     unsigned fragments; /* complete moof + mdat pairs */
 };

@@ -55,14 +55,15 @@ struct build {
 
 static bool same_stsd(const struct vg_mp4_track *a, const struct vg_mp4_track *b)
 {
-    return a->stsd_len == b->stsd_len && (a->stsd_len == 0 || memcmp(a->stsd, b->stsd, a->stsd_len) == 0);
+    return a->stsd_len == b->stsd_len &&
+           (a->stsd_len == 0 || memcmp(a->stsd, b->stsd, a->stsd_len) == 0);
 }
 
 static bool same_shape(const struct vg_mp4_file *a, const struct vg_mp4_file *b)
 {
     return (a->video.track_id != 0) == (b->video.track_id != 0) &&
-           (a->audio.track_id != 0) == (b->audio.track_id != 0) && same_stsd(&a->video, &b->video) &&
-           same_stsd(&a->audio, &b->audio);
+           (a->audio.track_id != 0) == (b->audio.track_id != 0) &&
+           same_stsd(&a->video, &b->video) && same_stsd(&a->audio, &b->audio);
 }
 
 static void set_track(struct vg_mp4_flat_track *out, const struct vg_mp4_track *t, bool video)
@@ -93,7 +94,8 @@ static int add_sample(struct build *b, unsigned track, uint32_t source,
                       const struct vg_mp4_sample *s)
 {
     struct vg_mp4_run *last = b->nruns ? &b->runs[b->nruns - 1] : NULL;
-    if (last && last->track == track && last->source == source && last->samples + last->count == s) {
+    if (last && last->track == track && last->source == source &&
+        last->samples + last->count == s) {
         uint64_t end = last->offset;
         for (size_t i = 0; i < last->count; i++)
             end += last->samples[i].size;
@@ -191,15 +193,14 @@ static int add_piece(struct vg_play *p, uint32_t source, uint64_t offset, uint64
         p->pieces = np;
         p->cap = cap;
     }
-    p->pieces[p->npieces++] = (struct piece){.at = at, .source = source, .offset = offset,
-                                             .len = len};
+    p->pieces[p->npieces++] =
+        (struct piece){.at = at, .source = source, .offset = offset, .len = len};
     return 0;
 }
 
 static int lay_out(struct build *b, const char *dir, struct vg_play *p)
 {
-    int r = vg_mp4_flat_header(b->tracks, b->runs, b->nruns, &p->header, &p->header_len,
-                               &p->total);
+    int r = vg_mp4_flat_header(b->tracks, b->runs, b->nruns, &p->header, &p->header_len, &p->total);
     for (size_t i = 0; r == 0 && i < b->nruns; i++) {
         uint64_t len = 0;
         for (size_t k = 0; k < b->runs[i].count; k++)
@@ -267,8 +268,8 @@ int vg_play_build(struct vg_db *db, const char *dir, const char *camera_id, int6
     int r = vg_segments_range(db, camera_id, from_ms, to_ms, SEGMENTS_MAX, &segs, &n);
     if (r < 0)
         return r;
-    struct build b = {.segs = segs, .nfiles = n, .from_ms = from_ms, .to_ms = to_ms,
-                      .start_ms = INT64_MIN};
+    struct build b = {
+        .segs = segs, .nfiles = n, .from_ms = from_ms, .to_ms = to_ms, .start_ms = INT64_MIN};
     struct vg_play *p = calloc(1, sizeof(*p));
     b.files = calloc(n ? n : 1, sizeof(*b.files));
     if (!p || !b.files)
@@ -361,7 +362,8 @@ int64_t vg_play_read(struct vg_play *p, uint64_t offset, uint8_t *buf, size_t le
     while (done < len && offset < p->total) {
         size_t want = len - done;
         if (offset < p->header_len) {
-            size_t n = p->header_len - (size_t)offset < want ? p->header_len - (size_t)offset : want;
+            size_t n =
+                p->header_len - (size_t)offset < want ? p->header_len - (size_t)offset : want;
             memcpy(buf + done, p->header + offset, n);
             done += n;
             offset += n;

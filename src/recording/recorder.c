@@ -20,13 +20,13 @@
 #include "store/cameras.h"
 #include "store/segments.h"
 
-#define FRAGMENT_S 1          /* a fragment holds about this much of the primary track */
+#define FRAGMENT_S 1             /* a fragment holds about this much of the primary track */
 #define FRAGMENT_WAIT_US 1500000 /* a fragment older than this is written even if incomplete */
-#define QUIET_US 3000000      /* no frame for this long: the run has ended (a gap) */
-#define RUN_BREAK_S 10        /* timestamps jumping this far start a new run */
-#define RETRY_US 5000000      /* after a failed write, the next segment is tried this much later */
+#define QUIET_US 3000000         /* no frame for this long: the run has ended (a gap) */
+#define RUN_BREAK_S 10           /* timestamps jumping this far start a new run */
+#define RETRY_US 5000000 /* after a failed write, the next segment is tried this much later */
 #define PENDING_MAX (64u << 20) /* bytes a camera may have waiting for the disk */
-#define QUEUE_MAX 100000      /* writer jobs */
+#define QUEUE_MAX 100000        /* writer jobs */
 
 struct segment {
     unsigned refs; /* the camera's while current, and one per queued job */
@@ -297,8 +297,15 @@ static void flush_fragment(struct cam *c)
                 end = f->dts + f->duration;
         }
     }
-    *j = (struct job){.kind = JOB_APPEND, .rec = c->rec, .cam = c, .seg = s, .head = head,
-                      .head_len = len, .frames = frames, .nframes = n, .total = total,
+    *j = (struct job){.kind = JOB_APPEND,
+                      .rec = c->rec,
+                      .cam = c,
+                      .seg = s,
+                      .head = head,
+                      .head_len = len,
+                      .frames = frames,
+                      .nframes = n,
+                      .total = total,
                       .end_dts = end};
     c->nframes = 0;
     c->frag_primary = false;
@@ -357,8 +364,12 @@ static void segment_name(const struct cam *c, int64_t start_ms, unsigned n, char
  * same second after a restart, or in the hour a DST change repeats). */
 static int insert_row(struct cam *c, struct segment *s, const struct vg_stream_params *p)
 {
-    struct vg_segment row = {.sub = c->sub, .start_ms = s->start_ms, .end_ms = s->start_ms,
-                             .width = p->video.width, .height = p->video.height, .open = true};
+    struct vg_segment row = {.sub = c->sub,
+                             .start_ms = s->start_ms,
+                             .end_ms = s->start_ms,
+                             .width = p->video.width,
+                             .height = p->video.height,
+                             .open = true};
     vg_strlcpy(row.camera_id, sizeof(row.camera_id), c->id);
     vg_strlcpy(row.codec, sizeof(row.codec),
                has_video(p) ? p->video.codec_string : vg_codec_name(p->audio.codec));
@@ -402,13 +413,17 @@ static void start_segment(struct cam *c, struct vg_frame *f)
     int r = s && j ? 0 : -ENOMEM;
     r = r ? r : vg_fmp4_init_segment(p, &init, &init_len);
     if (r == 0) {
-        *s = (struct segment){.refs = 1, .start_ms = start, .first_dts = f->dts, .timescale = ts,
-                              .queued_end_dts = f->dts, .written_end_dts = f->dts, .fd = -1};
+        *s = (struct segment){.refs = 1,
+                              .start_ms = start,
+                              .first_dts = f->dts,
+                              .timescale = ts,
+                              .queued_end_dts = f->dts,
+                              .written_end_dts = f->dts,
+                              .fd = -1};
         /* the other track's origin is the same instant in its own timescale */
         int other = f->track == VG_TRACK_VIDEO ? 1 : 0;
         s->origin[f->track == VG_TRACK_VIDEO ? 0 : 1] = f->dts;
-        s->origin[other] =
-            f->dts * track_timescale(p, (enum vg_track)other) / (int64_t)ts;
+        s->origin[other] = f->dts * track_timescale(p, (enum vg_track)other) / (int64_t)ts;
         r = insert_row(c, s, p);
         if (r < 0)
             snprintf(why, sizeof(why), "cannot index the segment: %s", strerror(-r));
@@ -417,8 +432,13 @@ static void start_segment(struct cam *c, struct vg_frame *f)
     }
     if (r == 0) {
         snprintf(s->path, sizeof(s->path), "%s/%s", c->rec->dir, s->rel);
-        *j = (struct job){.kind = JOB_OPEN, .rec = c->rec, .cam = c, .seg = s, .head = init,
-                          .head_len = init_len, .total = init_len};
+        *j = (struct job){.kind = JOB_OPEN,
+                          .rec = c->rec,
+                          .cam = c,
+                          .seg = s,
+                          .head = init,
+                          .head_len = init_len,
+                          .total = init_len};
         r = submit(c->rec, j);
         if (r < 0) {
             vg_segments_delete(c->rec->db, s->id);
@@ -445,9 +465,9 @@ static void start_segment(struct cam *c, struct vg_frame *f)
 static bool breaks_run(struct cam *c, const struct vg_frame *f)
 {
     int t = (int)f->track;
-    bool brk = c->have_last[t] &&
-               (f->dts < c->last_dts[t] ||
-                f->dts - c->last_dts[t] > (int64_t)RUN_BREAK_S * track_timescale(f->params, f->track));
+    bool brk = c->have_last[t] && (f->dts < c->last_dts[t] ||
+                                   f->dts - c->last_dts[t] >
+                                       (int64_t)RUN_BREAK_S * track_timescale(f->params, f->track));
     c->have_last[t] = true;
     c->last_dts[t] = f->dts;
     return brk;
@@ -553,8 +573,8 @@ static void close_row(struct job *j)
     else
         r = vg_segments_finish(db, s->id, segment_ms(s, s->written_end_dts), s->size, false);
     if (r < 0 && r != -ENOENT)
-        vg_log_write(VG_LOG_ERROR, "recording", j->cam ? j->cam->id : NULL,
-                     "cannot index %s: %s", s->rel, strerror(-r));
+        vg_log_write(VG_LOG_ERROR, "recording", j->cam ? j->cam->id : NULL, "cannot index %s: %s",
+                     s->rel, strerror(-r));
     else if (r == 0 && s->written && j->rec->on_closed)
         j->rec->on_closed(j->rec->arg, s->size);
 }
@@ -675,8 +695,7 @@ void vg_recorder_sync(struct vg_recorder *r, const struct vg_camera *cams, size_
             continue;
         int e = cam_start(r, &cams[i]);
         if (e < 0)
-            vg_log_write(VG_LOG_ERROR, "recording", cams[i].id, "cannot record: %s",
-                         strerror(-e));
+            vg_log_write(VG_LOG_ERROR, "recording", cams[i].id, "cannot record: %s", strerror(-e));
     }
 }
 
@@ -707,9 +726,13 @@ int vg_recorder_new(struct event_base *base, const struct vg_recorder_config *cf
     struct vg_recorder *r = calloc(1, sizeof(*r));
     if (!r)
         return -ENOMEM;
-    *r = (struct vg_recorder){.base = base, .segment_seconds = cfg->segment_seconds,
-                              .db = cfg->db, .hub = cfg->hub, .on_disk_full = cfg->on_disk_full,
-                              .on_closed = cfg->on_closed, .arg = cfg->arg};
+    *r = (struct vg_recorder){.base = base,
+                              .segment_seconds = cfg->segment_seconds,
+                              .db = cfg->db,
+                              .hub = cfg->hub,
+                              .on_disk_full = cfg->on_disk_full,
+                              .on_closed = cfg->on_closed,
+                              .arg = cfg->arg};
     r->dir = strdup(cfg->dir);
     int e = r->dir ? vg_workers_new(base, 1, QUEUE_MAX, &r->writer) : -ENOMEM;
     if (e == 0) {

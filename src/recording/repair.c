@@ -44,9 +44,8 @@ static void repair_one(struct vg_db *db, const char *dir, const struct vg_segmen
                      strerror(-r));
     else
         vg_log_write(VG_LOG_INFO, "recording", s->camera_id,
-                     "repaired %s: %u fragments, %.1f s kept, %llu bytes cut", s->path,
-                     f.fragments, (double)(end - s->start_ms) / 1000,
-                     (unsigned long long)(size - f.valid_len));
+                     "repaired %s: %u fragments, %.1f s kept, %llu bytes cut", s->path, f.fragments,
+                     (double)(end - s->start_ms) / 1000, (unsigned long long)(size - f.valid_len));
     vg_mp4_file_done(&f);
 }
 

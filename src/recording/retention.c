@@ -132,8 +132,7 @@ int vg_retention_pass(struct vg_retention *r)
     r->added = 0;
     free(u);
     if (p.deleted)
-        vg_info("retention", "deleted %u segments (%.1f MB)", p.deleted,
-                (double)p.bytes / 1e6);
+        vg_info("retention", "deleted %u segments (%.1f MB)", p.deleted, (double)p.bytes / 1e6);
     return (int)p.deleted;
 }
 

@@ -82,8 +82,11 @@ static void store(struct vg_thumbs *t, int64_t id, size_t sample, unsigned width
             victim = &t->entries[i];
     }
     vg_jpeg_unref(&victim->jpeg);
-    *victim = (struct entry){.segment_id = id, .sample = sample, .width = width,
-                             .used = ++t->clock, .jpeg = vg_jpeg_ref(jpeg)};
+    *victim = (struct entry){.segment_id = id,
+                             .sample = sample,
+                             .width = width,
+                             .used = ++t->clock,
+                             .jpeg = vg_jpeg_ref(jpeg)};
     pthread_mutex_unlock(&t->lock);
 }
 

@@ -69,8 +69,8 @@ int vg_segment_day_bounds(const char *day, int64_t *ret_from, int64_t *ret_to)
     for (size_t i = 0; i < 10; i++)
         if (i != 4 && i != 7 && (day[i] < '0' || day[i] > '9'))
             return -EINVAL;
-    struct tm a = {.tm_year = (int)y - 1900, .tm_mon = (int)m - 1, .tm_mday = (int)d,
-                   .tm_isdst = -1};
+    struct tm a = {
+        .tm_year = (int)y - 1900, .tm_mon = (int)m - 1, .tm_mday = (int)d, .tm_isdst = -1};
     struct tm b = a;
     b.tm_mday++;
     time_t from = mktime(&a);
@@ -137,8 +137,7 @@ static int one_row(struct vg_db *db, const char *sql, const char *camera_id, int
 
 int vg_segments_get(struct vg_db *db, int64_t id, struct vg_segment *ret)
 {
-    return one_row(db, "SELECT " SEGMENT_COLUMNS " FROM segments WHERE id = ?2",
-                   NULL, id, ret);
+    return one_row(db, "SELECT " SEGMENT_COLUMNS " FROM segments WHERE id = ?2", NULL, id, ret);
 }
 
 int vg_segments_delete(struct vg_db *db, int64_t id)

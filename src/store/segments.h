@@ -20,13 +20,13 @@
 struct vg_segment {
     int64_t id;
     char camera_id[VG_SLUG_MAX];
-    bool sub;                  /* the camera's sub stream */
-    int64_t start_ms, end_ms;  /* Unix ms */
+    bool sub;                 /* the camera's sub stream */
+    int64_t start_ms, end_ms; /* Unix ms */
     uint64_t bytes;
     char path[VG_SEGMENT_PATH_MAX];
-    char codec[32];            /* RFC 6381 codec string of the video */
+    char codec[32]; /* RFC 6381 codec string of the video */
     unsigned width, height;
-    bool open;                 /* being written (or cut off by a crash) */
+    bool open; /* being written (or cut off by a crash) */
 };
 
 struct vg_segment_day {
