@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <time.h>
 
 static bool slug_char(char c)
@@ -120,4 +121,27 @@ void vg_time_format(long long unix_seconds, char *out, size_t outlen)
     struct tm tm;
     if (!gmtime_r(&t, &tm) || strftime(out, outlen, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
         snprintf(out, outlen, "%lld", unix_seconds);
+}
+
+void vg_time_format_ms(long long unix_ms, char *out, size_t outlen)
+{
+    time_t t = (time_t)(unix_ms / 1000);
+    struct tm tm;
+    char base[24];
+    if (unix_ms < 0 || !gmtime_r(&t, &tm) ||
+        strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm) == 0)
+        snprintf(out, outlen, "%lld", unix_ms);
+    else
+        snprintf(out, outlen, "%s.%03dZ", base, (int)(unix_ms % 1000));
+}
+
+int vg_disk_space(const char *path, uint64_t *ret_total, uint64_t *ret_avail)
+{
+    struct statvfs vfs;
+    if (statvfs(path, &vfs) < 0)
+        return -errno;
+    uint64_t block = vfs.f_frsize ? vfs.f_frsize : vfs.f_bsize;
+    *ret_total = (uint64_t)vfs.f_blocks * block;
+    *ret_avail = (uint64_t)vfs.f_bavail * block;
+    return 0;
 }

@@ -1,8 +1,9 @@
-/* Small string helpers shared by every module. */
+/* Small helpers shared by every module: strings, times, the disk. */
 #pragma once
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define VG_SLUG_MAX 64
 
@@ -26,3 +27,11 @@ bool vg_text_clean(const char *s, size_t maxlen);
 
 /* Formats a Unix time (seconds) as RFC 3339 UTC into out (at least 32 bytes). */
 void vg_time_format(long long unix_seconds, char *out, size_t outlen);
+
+/* The same for Unix milliseconds, with them: "2026-11-21T10:00:00.250Z"
+ * (out at least 32 bytes). */
+void vg_time_format_ms(long long unix_ms, char *out, size_t outlen);
+
+/* Size of the file system holding path and the bytes free to unprivileged
+ * users on it. Returns 0 or a negative errno. */
+int vg_disk_space(const char *path, uint64_t *ret_total, uint64_t *ret_avail);

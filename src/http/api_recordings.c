@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/statvfs.h>
 
 #include "app.h"
 #include "core/clock.h"
@@ -39,12 +38,8 @@
 /* "2026-11-21T10:00:00.250Z" */
 static json_t *iso_ms(int64_t ms)
 {
-    char when[40], out[48];
-    vg_time_format(ms / 1000, when, sizeof(when));
-    size_t n = strlen(when);
-    if (n && when[n - 1] == 'Z')
-        when[n - 1] = '\0';
-    snprintf(out, sizeof(out), "%s.%03dZ", when, (int)(ms % 1000));
+    char out[48];
+    vg_time_format_ms(ms, out, sizeof(out));
     return json_string(out);
 }
 
@@ -95,25 +90,6 @@ static bool range_params(struct vg_req *req, int64_t *from, int64_t *to)
         vg_reply_error(req, 400, "bad_request", "to must be after from");
         return false;
     }
-    return true;
-}
-
-/* A whole number in [min, max], or def when absent; replies 400 when bad. */
-static bool uint_param(struct vg_req *req, const char *name, unsigned min, unsigned max,
-                       unsigned def, unsigned *ret)
-{
-    char buf[4097];
-    *ret = def;
-    if (!vg_req_query(req, name, buf, sizeof(buf)))
-        return true;
-    char *end;
-    unsigned long v = strtoul(buf, &end, 10);
-    if (!buf[0] || *end || buf[0] == '-' || buf[0] == '+' || v < min || v > max) {
-        vg_reply_error(req, 400, "bad_request", "%s must be a number from %u to %u", name, min,
-                       max);
-        return false;
-    }
-    *ret = (unsigned)v;
     return true;
 }
 
@@ -236,9 +212,9 @@ void vg_api_recordings_segments(struct vg_req *req)
 {
     char cam[VG_SLUG_MAX];
     int64_t from, to;
-    unsigned limit;
+    unsigned limit = 1000;
     if (!camera_param(req, cam) || !range_params(req, &from, &to) ||
-        !uint_param(req, "limit", 1, 10000, 1000, &limit))
+        !vg_req_query_uint(req, "limit", 1, 10000, &limit))
         return;
     struct vg_segment *segs = NULL;
     size_t n = 0;
@@ -310,12 +286,6 @@ static void on_send_close(struct evhttp_connection *conn, void *arg)
     sender_free(s);
 }
 
-static size_t unsent(struct sender *s)
-{
-    struct bufferevent *bev = evhttp_connection_get_bufferevent(s->conn);
-    return bev ? evbuffer_get_length(bufferevent_get_output(bev)) : 0;
-}
-
 static void pump(struct sender *s);
 
 static void on_drained(struct evhttp_connection *conn, void *arg)
@@ -329,13 +299,11 @@ static void on_drained(struct evhttp_connection *conn, void *arg)
 static void finish_send(struct sender *s, bool complete)
 {
     evhttp_connection_set_closecb(s->conn, NULL, NULL);
-    if (complete) {
-        evhttp_send_reply_end(s->ev);
-    } else {
-        /* a file went away under the response: it cannot be finished */
-        evhttp_send_reply_end(s->ev);
+    /* A file went away under the response: it cannot be finished, so the
+     * connection closes short of its Content-Length and the client sees it. */
+    if (!complete)
         evhttp_connection_free_on_completion(s->conn);
-    }
+    evhttp_send_reply_end(s->ev);
     sender_free(s);
 }
 
@@ -350,7 +318,8 @@ static void pump(struct sender *s)
         finish_send(s, false);
         return;
     }
-    while (s->pos < s->end && unsent(s) + evbuffer_get_length(out) < SEND_HIGH_WATER) {
+    while (s->pos < s->end &&
+           vg_reply_unsent(s->conn) + evbuffer_get_length(out) < SEND_HIGH_WATER) {
         size_t want = s->end - s->pos < SEND_CHUNK ? (size_t)(s->end - s->pos) : SEND_CHUNK;
         struct evbuffer_iovec v;
         if (evbuffer_reserve_space(out, want, &v, 1) < 1)
@@ -448,9 +417,9 @@ void vg_api_recordings_play(struct vg_req *req)
 {
     char cam[VG_SLUG_MAX];
     int64_t from, to;
-    unsigned download;
+    unsigned download = 0;
     if (!camera_param(req, cam) || !range_params(req, &from, &to) ||
-        !uint_param(req, "download", 0, 1, 0, &download))
+        !vg_req_query_uint(req, "download", 0, 1, &download))
         return;
     if (to - from > VG_PLAY_MAX_MS) {
         vg_reply_error(req, 400, "range_too_long", "a play range is at most 6 hours");
@@ -555,9 +524,9 @@ void vg_api_recordings_thumbnail(struct vg_req *req)
 {
     char cam[VG_SLUG_MAX];
     int64_t at;
-    unsigned width;
+    unsigned width = THUMB_WIDTH;
     if (!camera_param(req, cam) || !time_param(req, "at", &at) ||
-        !uint_param(req, "width", VG_JPEG_WIDTH_MIN, VG_JPEG_WIDTH_MAX, THUMB_WIDTH, &width))
+        !vg_req_query_uint(req, "width", VG_JPEG_WIDTH_MIN, VG_JPEG_WIDTH_MAX, &width))
         return;
     struct vg_segment s;
     int r = thumb_segment(req->app, cam, at, &s);
@@ -665,13 +634,8 @@ void vg_api_storage(struct vg_req *req)
     }
     vg_cameras_free_list(cams, nc);
     free(u);
-    struct statvfs vfs;
     uint64_t total = 0, avail = 0;
-    if (statvfs(app->recordings_dir, &vfs) == 0) {
-        uint64_t block = vfs.f_frsize ? vfs.f_frsize : vfs.f_bsize;
-        total = (uint64_t)vfs.f_blocks * block;
-        avail = (uint64_t)vfs.f_bavail * block;
-    }
+    vg_disk_space(app->recordings_dir, &total, &avail);
     vg_reply_json(req, 200,
                   json_pack("{s:I,s:I,s:I,s:o,s:o,s:o,s:o}", "total_bytes", (json_int_t)total,
                             "free_bytes", (json_int_t)avail, "used_bytes", (json_int_t)used,

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <sys/queue.h>
 #include <event2/keyvalq_struct.h>
 #include <stdarg.h>
@@ -192,6 +193,33 @@ int vg_req_json_body(struct vg_req *req, json_t **ret_obj)
     }
     *ret_obj = obj;
     return 0;
+}
+
+bool vg_req_query_uint(struct vg_req *req, const char *name, unsigned min, unsigned max,
+                       unsigned *ret_value)
+{
+    char buf[4097]; /* a whole query fits: too long never reads as absent */
+    if (!vg_req_query(req, name, buf, sizeof(buf)))
+        return true;
+    unsigned long v = 0;
+    bool ok = buf[0] != '\0' && strlen(buf) <= 10;
+    for (const char *p = buf; ok && *p; p++) {
+        ok = *p >= '0' && *p <= '9';
+        v = v * 10 + (unsigned long)(*p - '0');
+    }
+    if (!ok || v < min || v > max) {
+        vg_reply_error(req, 400, "bad_request", "%s must be a number from %u to %u", name, min,
+                       max);
+        return false;
+    }
+    *ret_value = (unsigned)v;
+    return true;
+}
+
+size_t vg_reply_unsent(struct evhttp_connection *conn)
+{
+    struct bufferevent *bev = evhttp_connection_get_bufferevent(conn);
+    return bev ? evbuffer_get_length(bufferevent_get_output(bev)) : 0;
 }
 
 const char *vg_req_query(struct vg_req *req, const char *name, char *out, size_t outlen)

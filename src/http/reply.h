@@ -31,6 +31,17 @@ int vg_req_json_body(struct vg_req *req, json_t **ret_obj);
  * too for a value longer than that and for any query holding %00. */
 const char *vg_req_query(struct vg_req *req, const char *name, char *out, size_t outlen);
 
+/* A whole-number query parameter in [min, max]: true with *ret_value set
+ * (left as it is when the parameter is absent), or replies 400 and returns
+ * false (not digits only, out of range, or too long to read). */
+bool vg_req_query_uint(struct vg_req *req, const char *name, unsigned min, unsigned max,
+                       unsigned *ret_value);
+
+/* Bytes a streaming response has queued on its connection but not sent yet:
+ * what a live output checks before queueing more. */
+struct evhttp_connection;
+size_t vg_reply_unsent(struct evhttp_connection *conn);
+
 /* From a connection's close callback: when libevent has let go of the request
  * (the client left while the reply was pending or streaming, so libevent
  * detached it and expects its owner to end it), frees it. At server shutdown

@@ -187,12 +187,6 @@ static void job_free(struct job *j)
 
 static void producer_free(struct producer *p);
 
-static size_t unsent(struct viewer *v)
-{
-    struct bufferevent *bev = evhttp_connection_get_bufferevent(v->conn);
-    return bev ? evbuffer_get_length(bufferevent_get_output(bev)) : 0;
-}
-
 /* The highest rate any viewer asked for. */
 static void update_fps(struct producer *p)
 {
@@ -282,7 +276,7 @@ static void unref_jpeg(const void *data, size_t len, void *arg)
 /* One multipart part: the shared JPEG bytes by reference. */
 static void send_part(struct viewer *v, struct vg_jpeg *jpeg)
 {
-    if (unsent(v) >= OUTPUT_HIGH_WATER) {
+    if (vg_reply_unsent(v->conn) >= OUTPUT_HIGH_WATER) {
         v->skipped++;
         return;
     }

@@ -82,10 +82,7 @@ static void unref_frame(const void *data, size_t len, void *arg)
 
 static size_t unsent(struct viewer *v)
 {
-    if (v->ws)
-        return vg_ws_unsent(v->ws);
-    struct bufferevent *bev = evhttp_connection_get_bufferevent(v->conn);
-    return bev ? evbuffer_get_length(bufferevent_get_output(bev)) : 0;
+    return v->ws ? vg_ws_unsent(v->ws) : vg_reply_unsent(v->conn);
 }
 
 static void pump(void *arg);

@@ -48,6 +48,7 @@ struct build {
     const struct vg_mp4_file *first; /* its sample descriptions are the output's */
     struct vg_mp4_run *runs;
     size_t nruns, cap;
+    uint64_t run_end; /* file offset just past the last run's bytes */
     int64_t from_ms, to_ms;
     int64_t start_ms;       /* wall time of the first video sample taken; INT64_MIN before */
     uint64_t primary_units; /* primary track duration taken, in its timescale */
@@ -77,32 +78,22 @@ static void set_track(struct vg_mp4_flat_track *out, const struct vg_mp4_track *
                                       .stsd_len = t->stsd_len};
 }
 
-/* Wall-clock ms of a sample: the segment's start plus its decode time past
- * the segment's first video (or primary) sample, the tracks sharing one
- * epoch. */
-static int64_t sample_ms(const struct vg_segment *seg, const struct vg_mp4_file *f,
-                         const struct vg_mp4_track *t, const struct vg_mp4_sample *s)
+static int64_t sample_ms(const struct build *b, size_t i, const struct vg_mp4_track *t,
+                         const struct vg_mp4_sample *s)
 {
-    const struct vg_mp4_track *p = vg_segment_primary(f);
-    int64_t origin = p->samples[0].dts;
-    if (t != p) /* the primary's origin in this track's timescale */
-        origin = origin * (int64_t)t->timescale / (int64_t)p->timescale;
-    return seg->start_ms + (s->dts - origin) * 1000 / (int64_t)t->timescale;
+    return vg_segment_sample_ms(&b->files[i], b->segs[i].start_ms, t, s);
 }
 
 static int add_sample(struct build *b, unsigned track, uint32_t source,
                       const struct vg_mp4_sample *s)
 {
     struct vg_mp4_run *last = b->nruns ? &b->runs[b->nruns - 1] : NULL;
-    if (last && last->track == track && last->source == source &&
-        last->samples + last->count == s) {
-        uint64_t end = last->offset;
-        for (size_t i = 0; i < last->count; i++)
-            end += last->samples[i].size;
-        if (end == s->offset) {
-            last->count++;
-            return 0;
-        }
+    bool follows = last && last->track == track && last->source == source &&
+                   last->samples + last->count == s && b->run_end == s->offset;
+    b->run_end = s->offset + s->size;
+    if (follows) {
+        last->count++;
+        return 0;
     }
     if (b->nruns == b->cap) {
         size_t cap = b->cap ? b->cap * 2 : 256;
@@ -121,27 +112,14 @@ static int add_sample(struct build *b, unsigned track, uint32_t source,
 static void select_range(struct build *b, size_t i, const struct vg_mp4_track *t, bool primary,
                          size_t *lo, size_t *hi)
 {
-    const struct vg_segment *seg = &b->segs[i];
-    const struct vg_mp4_file *f = &b->files[i];
     size_t a = 0, n = t->count;
-    if (primary && b->start_ms == INT64_MIN) {
-        /* the first one: from the keyframe at or before from_ms (or the first) */
-        size_t key = n;
-        for (size_t k = 0; k < n; k++) {
-            if (!t->samples[k].key)
-                continue;
-            if (key == n || sample_ms(seg, f, t, &t->samples[k]) <= b->from_ms)
-                key = k;
-            if (sample_ms(seg, f, t, &t->samples[k]) > b->from_ms)
-                break;
-        }
-        a = key;
-    } else if (!primary) {
-        while (a < n && sample_ms(seg, f, t, &t->samples[a]) < b->start_ms)
+    if (primary && b->start_ms == INT64_MIN) /* the first: from the keyframe at or before from */
+        a = vg_segment_keyframe_at(&b->files[i], b->segs[i].start_ms, t, b->from_ms);
+    else if (!primary)
+        while (a < n && sample_ms(b, i, t, &t->samples[a]) < b->start_ms)
             a++;
-    }
     size_t e = a;
-    while (e < n && sample_ms(seg, f, t, &t->samples[e]) < b->to_ms)
+    while (e < n && sample_ms(b, i, t, &t->samples[e]) < b->to_ms)
         e++;
     *lo = a;
     *hi = e;
@@ -162,7 +140,7 @@ static int take_segment(struct build *b, size_t i)
     if (vi == ve && (v || ai == ae))
         return 0;
     if (b->start_ms == INT64_MIN)
-        b->start_ms = sample_ms(&b->segs[i], f, p, &p->samples[v ? vi : ai]);
+        b->start_ms = sample_ms(b, i, p, &p->samples[v ? vi : ai]);
     if (v && a)
         select_range(b, i, a, false, &ai, &ae);
     for (size_t k = (v ? vi : ai); k < (v ? ve : ae); k++)

@@ -550,13 +550,15 @@ static void job_failed(struct job *j)
 {
     struct cam *c = j->cam;
     char why[400];
-    snprintf(why, sizeof(why), "%s %s: %s", j->kind == JOB_OPEN ? "cannot create" : "cannot write",
-             j->seg->rel, strerror(-j->err));
-    if (j->err == -ENOSPC || j->err == -EDQUOT) {
+    bool full = j->err == -ENOSPC || j->err == -EDQUOT;
+    if (full)
         snprintf(why, sizeof(why), "no space left on the disk (%s)", j->seg->rel);
-        if (j->rec->on_disk_full)
-            j->rec->on_disk_full(j->rec->arg);
-    }
+    else
+        snprintf(why, sizeof(why), "%s %s: %s",
+                 j->kind == JOB_OPEN ? "cannot create" : "cannot write", j->seg->rel,
+                 strerror(-j->err));
+    if (full && j->rec->on_disk_full)
+        j->rec->on_disk_full(j->rec->arg);
     set_state(c, VG_REC_ERROR, why);
     c->retry_at_us = vg_mono_us() + RETRY_US;
     if (c->seg == j->seg)

@@ -5,10 +5,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/statvfs.h>
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/util.h"
 #include "recording/recorder.h"
 #include "store/segments.h"
 
@@ -70,27 +70,37 @@ static void by_age(struct vg_retention *r, const struct vg_segment_usage *u, siz
     }
 }
 
+/* a - b, or 0 */
+static uint64_t minus(uint64_t a, uint64_t b)
+{
+    return a > b ? a - b : 0;
+}
+
 static void by_size(struct vg_retention *r, const struct vg_segment_usage *u, size_t n,
                     struct pass *p)
 {
     uint64_t total = 0;
     for (size_t i = 0; i < n; i++)
         total += u[i].bytes;
-    total -= p->bytes < total ? p->bytes : total; /* what the age rule freed */
+    total = minus(total, p->bytes); /* what the age rule freed */
     if (r->cfg.max_bytes && total > r->cfg.max_bytes) {
         uint64_t before = p->bytes;
         delete_oldest(r, NULL, INT64_MAX, total - r->cfg.max_bytes, p);
-        total -= p->bytes - before < total ? p->bytes - before : total;
+        total = minus(total, p->bytes - before);
     }
     r->total = total;
 }
 
-static bool space_low(const struct vg_retention *r)
+/* Bytes to delete to have min_free_percent free, counting `pending` bytes
+ * already deleted whose files the writer has not removed yet; 0 when there
+ * is enough (or no rule, or the disk cannot be asked). */
+static uint64_t free_shortfall(const struct vg_retention *r, uint64_t pending)
 {
-    struct statvfs vfs;
-    if (!r->cfg.min_free_percent || statvfs(r->cfg.dir, &vfs) < 0 || !vfs.f_blocks)
-        return false;
-    return (uint64_t)vfs.f_bavail * 100 < (uint64_t)vfs.f_blocks * r->cfg.min_free_percent;
+    uint64_t total, avail;
+    if (!r->cfg.min_free_percent || vg_disk_space(r->cfg.dir, &total, &avail) < 0)
+        return 0;
+    uint64_t want = total / 100 * r->cfg.min_free_percent;
+    return avail + pending < want ? want - avail - pending : 0;
 }
 
 void vg_retention_note(struct vg_retention *r, uint64_t bytes)
@@ -98,23 +108,17 @@ void vg_retention_note(struct vg_retention *r, uint64_t bytes)
     if (!r)
         return;
     r->added += bytes;
-    if ((r->cfg.max_bytes && r->total + r->added > r->cfg.max_bytes) || space_low(r))
+    if ((r->cfg.max_bytes && r->total + r->added > r->cfg.max_bytes) || free_shortfall(r, 0))
         vg_retention_poke(r);
 }
 
 static void by_free_space(struct vg_retention *r, struct pass *p)
 {
-    struct statvfs vfs;
-    if (!r->cfg.min_free_percent || statvfs(r->cfg.dir, &vfs) < 0 || !vfs.f_blocks)
-        return;
-    uint64_t block = vfs.f_frsize ? vfs.f_frsize : vfs.f_bsize;
-    uint64_t want = (uint64_t)vfs.f_blocks * block / 100 * r->cfg.min_free_percent;
-    /* files this pass deleted may not be gone yet: the writer removes them */
-    uint64_t avail = (uint64_t)vfs.f_bavail * block + p->bytes;
-    if (avail < want) {
+    uint64_t need = free_shortfall(r, p->bytes);
+    if (need) {
         uint64_t before = p->bytes;
-        delete_oldest(r, NULL, INT64_MAX, want - avail, p);
-        r->total -= p->bytes - before < r->total ? p->bytes - before : r->total;
+        delete_oldest(r, NULL, INT64_MAX, need, p);
+        r->total = minus(r->total, p->bytes - before);
     }
 }
 

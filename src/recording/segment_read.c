@@ -53,3 +53,30 @@ int64_t vg_segment_track_ms(const struct vg_mp4_track *t)
         return 0;
     return (vg_mp4_track_end(t) - t->samples[0].dts) * 1000 / t->timescale;
 }
+
+int64_t vg_segment_sample_ms(const struct vg_mp4_file *f, int64_t start_ms,
+                             const struct vg_mp4_track *t, const struct vg_mp4_sample *s)
+{
+    const struct vg_mp4_track *p = vg_segment_primary(f);
+    int64_t origin = p->samples[0].dts;
+    if (t != p) /* the primary's origin in this track's timescale */
+        origin = origin * (int64_t)t->timescale / (int64_t)p->timescale;
+    return start_ms + (s->dts - origin) * 1000 / (int64_t)t->timescale;
+}
+
+size_t vg_segment_keyframe_at(const struct vg_mp4_file *f, int64_t start_ms,
+                              const struct vg_mp4_track *t, int64_t at_ms)
+{
+    size_t pick = t->count;
+    for (size_t i = 0; i < t->count; i++) {
+        if (!t->samples[i].key)
+            continue;
+        int64_t ms = vg_segment_sample_ms(f, start_ms, t, &t->samples[i]);
+        if (pick < t->count && ms > at_ms)
+            break;
+        pick = i;
+        if (ms > at_ms)
+            break;
+    }
+    return pick;
+}

@@ -90,23 +90,6 @@ static void store(struct vg_thumbs *t, int64_t id, size_t sample, unsigned width
     pthread_mutex_unlock(&t->lock);
 }
 
-/* The keyframe to show for at_ms: the last one at or before it, else the first. */
-static size_t pick_keyframe(const struct vg_mp4_track *v, int64_t start_ms, int64_t at_ms)
-{
-    size_t pick = v->count;
-    int64_t origin = v->samples[0].dts;
-    for (size_t i = 0; i < v->count; i++) {
-        if (!v->samples[i].key)
-            continue;
-        int64_t ms = start_ms + (v->samples[i].dts - origin) * 1000 / v->timescale;
-        if (pick == v->count || ms <= at_ms)
-            pick = i;
-        if (ms > at_ms)
-            break;
-    }
-    return pick;
-}
-
 static int track_params(const struct vg_mp4_track *v, struct vg_track_params *p)
 {
     if (strcmp(v->format, "avc1") == 0 || strcmp(v->format, "avc3") == 0)
@@ -153,7 +136,7 @@ int vg_thumbs_make(struct vg_thumbs *t, int64_t segment_id, const char *path, in
     int r = vg_segment_read(path, &f, &size);
     if (r == 0 && (!f.video.track_id || !f.video.count))
         r = -ENOENT;
-    size_t k = r == 0 ? pick_keyframe(&f.video, start_ms, at_ms) : 0;
+    size_t k = r == 0 ? vg_segment_keyframe_at(&f, start_ms, &f.video, at_ms) : 0;
     if (r == 0 && k == f.video.count)
         r = -ENOENT;
     if (r == 0) {

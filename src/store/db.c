@@ -391,3 +391,28 @@ int vg_store_grow(void *arrp, size_t *cap, size_t need, size_t elem)
     *cap = ncap;
     return 0;
 }
+
+int vg_store_collect(sqlite3_stmt *st, size_t elem, void (*read)(sqlite3_stmt *st, void *element),
+                     void *ret, size_t *ret_count)
+{
+    unsigned char *list = NULL;
+    size_t n = 0, cap = 0;
+    int rc, r = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        r = vg_store_grow(&list, &cap, n + 1, elem);
+        if (r < 0)
+            break;
+        memset(list + n * elem, 0, elem);
+        read(st, list + n * elem);
+        n++;
+    }
+    if (r == 0 && rc != SQLITE_DONE)
+        r = vg_db_errno(rc);
+    if (r < 0) {
+        free(list);
+        return r;
+    }
+    memcpy(ret, &list, sizeof(list));
+    *ret_count = n;
+    return 0;
+}

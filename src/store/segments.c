@@ -27,27 +27,15 @@ static void segment_from_row(sqlite3_stmt *st, struct vg_segment *s)
     s->open = sqlite3_column_int(st, 10) != 0;
 }
 
-/* Steps st to the end, collecting rows. */
+static void read_segment(sqlite3_stmt *st, void *out)
+{
+    segment_from_row(st, out);
+}
+
+/* Steps st to the end, collecting segments. */
 static int collect(sqlite3_stmt *st, struct vg_segment **ret, size_t *ret_count)
 {
-    struct vg_segment *list = NULL;
-    size_t n = 0, cap = 0;
-    int rc, ret_code = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        ret_code = vg_store_grow(&list, &cap, n + 1, sizeof(*list));
-        if (ret_code < 0)
-            break;
-        segment_from_row(st, &list[n++]);
-    }
-    if (ret_code == 0 && rc != SQLITE_DONE)
-        ret_code = vg_db_errno(rc);
-    if (ret_code < 0) {
-        free(list);
-        return ret_code;
-    }
-    *ret = list;
-    *ret_count = n;
-    return 0;
+    return vg_store_collect(st, sizeof(**ret), read_segment, ret, ret_count);
 }
 
 void vg_segment_day_of(int64_t ms, char out[11])
@@ -210,46 +198,43 @@ int vg_segments_oldest(struct vg_db *db, const char *camera_id, int64_t before_m
     return r;
 }
 
+static void read_day(sqlite3_stmt *st, void *out)
+{
+    struct vg_segment_day *d = out;
+    vg_store_col_copy(st, 0, d->day, sizeof(d->day));
+    d->segments = (uint64_t)sqlite3_column_int64(st, 1);
+    d->bytes = (uint64_t)sqlite3_column_int64(st, 2);
+    d->duration_ms = sqlite3_column_int64(st, 3);
+}
+
 int vg_segments_days(struct vg_db *db, const char *camera_id, struct vg_segment_day **ret,
                      size_t *ret_count)
 {
     sqlite3_stmt *st = NULL;
-    struct vg_segment_day *list = NULL;
-    size_t n = 0, cap = 0;
-    int rc = SQLITE_DONE;
     int r = vg_store_prepare(db,
                              "SELECT day, count(*), sum(bytes), sum(end_ms - start_ms) FROM "
                              "segments WHERE camera_id = ?1 GROUP BY day ORDER BY day",
                              &st);
     r = r ? r : vg_store_bind_text(st, 1, camera_id);
-    while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        r = vg_store_grow(&list, &cap, n + 1, sizeof(*list));
-        if (r < 0)
-            break;
-        struct vg_segment_day *d = &list[n++];
-        vg_store_col_copy(st, 0, d->day, sizeof(d->day));
-        d->segments = (uint64_t)sqlite3_column_int64(st, 1);
-        d->bytes = (uint64_t)sqlite3_column_int64(st, 2);
-        d->duration_ms = sqlite3_column_int64(st, 3);
-    }
-    if (r == 0 && rc != SQLITE_DONE)
-        r = vg_db_errno(rc);
+    r = r ? r : vg_store_collect(st, sizeof(**ret), read_day, ret, ret_count);
     sqlite3_finalize(st);
-    if (r < 0) {
-        free(list);
-        return r;
-    }
-    *ret = list;
-    *ret_count = n;
-    return 0;
+    return r;
+}
+
+static void read_usage(sqlite3_stmt *st, void *out)
+{
+    struct vg_segment_usage *u = out;
+    vg_store_col_copy(st, 0, u->camera_id, sizeof(u->camera_id));
+    u->segments = (uint64_t)sqlite3_column_int64(st, 1);
+    u->bytes = (uint64_t)sqlite3_column_int64(st, 2);
+    u->oldest_ms = sqlite3_column_int64(st, 3);
+    u->newest_ms = sqlite3_column_int64(st, 4);
+    u->retention_days = (uint32_t)sqlite3_column_int64(st, 5);
 }
 
 int vg_segments_usage(struct vg_db *db, struct vg_segment_usage **ret, size_t *ret_count)
 {
     sqlite3_stmt *st = NULL;
-    struct vg_segment_usage *list = NULL;
-    size_t n = 0, cap = 0;
-    int rc = SQLITE_DONE;
     int r = vg_store_prepare(db,
                              "SELECT t.camera_id, t.segments, t.bytes, (SELECT min(start_ms) "
                              "FROM segments WHERE camera_id = t.camera_id), (SELECT end_ms FROM "
@@ -257,26 +242,7 @@ int vg_segments_usage(struct vg_db *db, struct vg_segment_usage **ret, size_t *r
                              "LIMIT 1), coalesce(c.retention_days, 0) FROM segment_totals t "
                              "LEFT JOIN cameras c ON c.id = t.camera_id ORDER BY t.camera_id",
                              &st);
-    while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        r = vg_store_grow(&list, &cap, n + 1, sizeof(*list));
-        if (r < 0)
-            break;
-        struct vg_segment_usage *u = &list[n++];
-        vg_store_col_copy(st, 0, u->camera_id, sizeof(u->camera_id));
-        u->segments = (uint64_t)sqlite3_column_int64(st, 1);
-        u->bytes = (uint64_t)sqlite3_column_int64(st, 2);
-        u->oldest_ms = sqlite3_column_int64(st, 3);
-        u->newest_ms = sqlite3_column_int64(st, 4);
-        u->retention_days = (uint32_t)sqlite3_column_int64(st, 5);
-    }
-    if (r == 0 && rc != SQLITE_DONE)
-        r = vg_db_errno(rc);
+    r = r ? r : vg_store_collect(st, sizeof(**ret), read_usage, ret, ret_count);
     sqlite3_finalize(st);
-    if (r < 0) {
-        free(list);
-        return r;
-    }
-    *ret = list;
-    *ret_count = n;
-    return 0;
+    return r;
 }

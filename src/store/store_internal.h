@@ -64,6 +64,12 @@ size_t vg_store_utf8_prefix(const char *s, size_t max);
  * array is untouched on failure. */
 int vg_store_grow(void *arrp, size_t *cap, size_t need, size_t elem);
 
+/* Steps st to its end, reading each row with read(st, element) into a new
+ * array of elem-byte elements (zeroed first). On success the caller owns
+ * *ret (arrp is a T **) and *ret_count; on failure nothing is returned. */
+int vg_store_collect(sqlite3_stmt *st, size_t elem, void (*read)(sqlite3_stmt *st, void *element),
+                     void *ret, size_t *ret_count);
+
 /* Wipes and frees a string that may hold a credential. Accepts NULL. */
 void vg_store_free_secret(char *s);
 

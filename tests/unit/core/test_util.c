@@ -327,3 +327,27 @@ Test(util, time_format_is_rfc3339_utc)
     vg_time_format(1700000000, out, sizeof(out));
     cr_expect_str_eq(out, "2023-11-14T22:13:20Z");
 }
+
+Test(util, time_format_ms_keeps_the_milliseconds)
+{
+    char out[48];
+    vg_time_format_ms(0, out, sizeof(out));
+    cr_expect_str_eq(out, "1970-01-01T00:00:00.000Z");
+    vg_time_format_ms(1700000000250LL, out, sizeof(out));
+    cr_expect_str_eq(out, "2023-11-14T22:13:20.250Z");
+    vg_time_format_ms(1700000000999LL, out, sizeof(out));
+    cr_expect_str_eq(out, "2023-11-14T22:13:20.999Z");
+    vg_time_format_ms(-5, out, sizeof(out));
+    cr_expect_str_eq(out, "-5", "a time before 1970 is shown as the number it is");
+}
+
+Test(util, disk_space_of_a_directory_and_of_nothing)
+{
+    uint64_t total = 0, avail = 0;
+    cr_assert_eq(vg_disk_space("/", &total, &avail), 0);
+    cr_expect_gt(total, 0);
+    cr_expect_leq(avail, total);
+    total = avail = 7;
+    cr_expect_eq(vg_disk_space("/no/such/directory", &total, &avail), -ENOENT);
+    cr_expect_eq(total, 7, "outputs untouched on failure");
+}
